@@ -1,0 +1,78 @@
+import type { Labels } from '../selector/types.js';
+
+/** A named port a workload or host endpoint declares (container port, HostEndpoint `ports`). */
+export interface NamedPort {
+  readonly name: string;
+  readonly port: number;
+  /** IANA protocol number; container ports default to TCP. */
+  readonly protocol: number;
+}
+
+/**
+ * An endpoint policy applies to: a pod (workload endpoint) or a host endpoint.
+ * `labels` are the labels selectors see (libcalico-go k8s conversion): the object's own labels plus
+ * `projectcalico.org/namespace`, `projectcalico.org/orchestrator`, `projectcalico.org/serviceaccount`
+ * for pods. Namespace and service-account labels are looked up through the inventory, not copied here.
+ */
+export type Endpoint = PodEndpoint | HostEndpointRef;
+
+interface EndpointBase {
+  /** Dense, process-unique number: cache keys use it instead of strings. */
+  readonly id: number;
+  /** `pod:<ns>/<name>` or `host:<node>/<interface>`; stable across snapshots. */
+  readonly key: string;
+  readonly name: string;
+  readonly labels: Labels;
+  readonly ips: readonly string[];
+  readonly namedPorts: readonly NamedPort[];
+}
+
+export interface PodEndpoint extends EndpointBase {
+  readonly kind: 'pod';
+  readonly namespace: string;
+  /** `default` when the pod spec names none (Kubernetes defaulting). */
+  readonly serviceAccount: string;
+  /** Pods with hostNetwork share the node's IP and are not workload endpoints for Calico. */
+  readonly hostNetwork: boolean;
+}
+
+export interface HostEndpointRef extends EndpointBase {
+  readonly kind: 'host';
+  readonly node: string;
+  /** `*` for all interfaces. */
+  readonly interfaceName: string;
+  /** Profiles named by the HostEndpoint; with none the endpoint is default deny. */
+  readonly profiles: readonly string[];
+}
+
+export interface NamespaceInfo {
+  readonly name: string;
+  /** The namespace's labels plus `projectcalico.org/name` and `kubernetes.io/metadata.name`. */
+  readonly labels: Labels;
+}
+
+export interface ServiceAccountInfo {
+  readonly namespace: string;
+  readonly name: string;
+  readonly labels: Labels;
+}
+
+/**
+ * One side of a flow after resolution.
+ * - `endpoint`: an endpoint known at the flow's time (policy applies to it; it can match rule selectors).
+ * - `address`: an IP that is no endpoint; rule selectors can only match it through network sets.
+ * - `unresolved`: no IP and no endpoint (e.g. a Goldmane record for a `net` peer, or a name not in the
+ *   inventory): rules that need the address make the verdict `unknown`.
+ */
+export type Peer =
+  | { readonly kind: 'endpoint'; readonly endpoint: Endpoint; readonly ip: string | undefined }
+  | { readonly kind: 'address'; readonly ip: string }
+  | { readonly kind: 'unresolved'; readonly reason: string; readonly labels?: Labels; readonly namespace?: string };
+
+/** What the engine may ask of the inventory while compiling and evaluating (no I/O). */
+export interface ClusterView {
+  namespace(name: string): NamespaceInfo | undefined;
+  serviceAccount(namespace: string, name: string): ServiceAccountInfo | undefined;
+  /** Every endpoint known to the view (used to precompute which policies apply). */
+  endpoints(): Iterable<Endpoint>;
+}

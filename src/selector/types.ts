@@ -1,0 +1,19 @@
+/** Labels as selectors see them: key → value. Plain objects, never mutated after construction. */
+export type Labels = Readonly<Record<string, string>>;
+
+/**
+ * A parsed, compiled Calico selector. Two selectors with the same `canonical` text are the same selector
+ * (Calico's `Selector.String()` / `UniqueID()`), so `canonical` is the cache key everywhere.
+ */
+export interface Selector {
+  /** Calico's canonical text: `all()` for the empty selector. */
+  readonly canonical: string;
+  /** True for `all()` (and the empty selector): lets callers skip evaluation. */
+  readonly isAll: boolean;
+  /**
+   * True when the selector is exactly `global()`: inside a rule's namespaceSelector that means
+   * "non-namespaced peers" (global network sets, host endpoints) instead of a namespace match.
+   */
+  readonly isGlobal: boolean;
+  matches(labels: Labels): boolean;
+}
