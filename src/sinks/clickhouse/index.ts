@@ -1,0 +1,10 @@
+/** ClickHouse results sink: the only module that talks to ClickHouse (see connection.ts). */
+export { connectClickHouse, type ClickHouseConnection } from './connection.js';
+export { clickHouseOptions, CLICKHOUSE_DEFAULTS, type ClickHouseOptions, type ClickHouseSettingsInput, type ClickHouseTls } from './options.js';
+export { ClickHouseSinkError, type ClickHouseOperation } from './errors.js';
+export { migrate, LATEST_SCHEMA_VERSION, type MigrateOptions, type MigrateReport } from './schema.js';
+export { insertResults } from './insert.js';
+export { countResults, type ResultCount } from './report.js';
+export { dropPartitionsOlderThan } from './retention.js';
+export { sqlIdentifier, sqlString } from './sql.js';
+export type { ServerVersion } from './version.js';

@@ -1,0 +1,106 @@
+/**
+ * The ClickHouse module against a current ClickHouse release (26.x) in-process, through chDB's connection for
+ * @clickhouse/client, while the HTTP tests run against Debian's 18.16: the SQL must work on both. chDB is 546 MB,
+ * so it is no dependency of the project: install it anywhere and point FLOWAUDIT_CHDB_CONNECTION at its
+ * `dist/connection/index.js` (docs/services.md) to run this file; without it the file is skipped.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { ResultRow } from '../../src/pipeline/result.js';
+import {
+  connectClickHouse,
+  countResults,
+  dropPartitionsOlderThan,
+  insertResults,
+  LATEST_SCHEMA_VERSION,
+  migrate,
+  sqlIdentifier,
+  sqlString,
+  type ClickHouseConnection,
+} from '../../src/sinks/clickhouse/index.js';
+import { testNames } from './services.js';
+
+const CHDB_CONNECTION = process.env.FLOWAUDIT_CHDB_CONNECTION;
+
+// vi.mock is hoisted above every declaration: it reads the variable itself.
+vi.mock('@clickhouse/client', async (importOriginal) => {
+  const original = await importOriginal<typeof import('@clickhouse/client')>();
+  const module = process.env.FLOWAUDIT_CHDB_CONNECTION;
+  if (module === undefined) return original;
+  const chdb = (await import(module)) as { createChdbConnection: (o: { path: string }) => unknown };
+  return {
+    ...original,
+    createClient: (config: Parameters<typeof original.createClient>[0]) =>
+      original.createClient({ ...config, connection: chdb.createChdbConnection({ path: ':memory:' }) } as never),
+  };
+});
+
+const names = testNames(import.meta.url);
+const T0 = Date.UTC(2026, 10, 20, 12, 0, 0, 5);
+const row = (i: number, overrides: Partial<ResultRow> = {}): ResultRow => ({
+  run_id: 'run-current',
+  source: `kafka:flows/0/${i}`,
+  time: T0 + i * 1000,
+  src_ip: '10.0.0.1',
+  src_port: i % 2 === 0 ? null : 40000,
+  dst_ip: '10.0.0.2',
+  dst_port: 443,
+  proto: 6,
+  src_namespace: 'a',
+  src_name: "we'ird\\name\t\n",
+  dst_namespace: 'b',
+  dst_name: 'db',
+  observed_action: '',
+  verdict: i % 2 === 0 ? 'deny' : 'allow',
+  reason: '',
+  rule: '',
+  proposed_verdict: '',
+  proposed_rule: '',
+  class: '',
+  observed_mismatch: false,
+  policy_version: 'v',
+  bytes: 10,
+  packets: 1,
+  ...overrides,
+});
+
+describe.skipIf(CHDB_CONNECTION === undefined)('ClickHouse module on a current release (chDB)', () => {
+  let ch: ClickHouseConnection;
+
+  beforeAll(async () => {
+    ch = await connectClickHouse({ url: 'http://chdb.invalid:8123', database: names.database, user: 'default', password: '', requestTimeoutMs: 30_000 });
+  });
+
+  afterAll(async () => {
+    await ch?.close();
+  });
+
+  it('is a current release', () => {
+    expect(ch.server.major).toBeGreaterThanOrEqual(24);
+  });
+
+  it('migrates twice, inserts, de-duplicates a redelivered batch, drops old partitions', async () => {
+    expect(await migrate(ch)).toMatchObject({ fromVersion: 0, toVersion: LATEST_SCHEMA_VERSION });
+    expect(await migrate(ch)).toMatchObject({ fromVersion: LATEST_SCHEMA_VERSION });
+    const rows = Array.from({ length: 10 }, (_, i) => row(i));
+    await insertResults(ch, rows);
+    await insertResults(ch, rows);
+    expect(await countResults(ch, 'run-current')).toEqual([
+      { verdict: 'allow', class: '', flows: 5, bytes: 50, packets: 5 },
+      { verdict: 'deny', class: '', flows: 5, bytes: 50, packets: 5 },
+    ]);
+    const [stored] = await ch.rows<{ src_name: string; time_ms: number; seconds: number }>(
+      `SELECT src_name, time_ms, toUnixTimestamp(time) AS seconds FROM ${sqlIdentifier(names.database)}.results
+       WHERE source = 'kafka:flows/0/1' LIMIT 1`,
+      'query',
+    );
+    expect(stored).toEqual({ src_name: "we'ird\\name\t\n", time_ms: 5, seconds: Math.floor((T0 + 1000) / 1000) });
+
+    await insertResults(ch, [row(100, { time: 0 })]);
+    expect(await dropPartitionsOlderThan(ch, 1, new Date(T0))).toEqual(['19700101']);
+  });
+
+  it.each(["it's", 'back\\slash\\', 'nul\0', 'line\nbreak', '`tick`', '東京 🚦'])('round-trips %j through sqlString', async (value) => {
+    const rows = await ch.rows<{ v: string }>(`SELECT ${sqlString(value)} AS v`, 'query');
+    expect(rows).toEqual([{ v: value }]);
+  });
+});

@@ -1,0 +1,240 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ResultRow } from '../../src/pipeline/result.js';
+import {
+  ClickHouseSinkError,
+  connectClickHouse,
+  countResults,
+  dropPartitionsOlderThan,
+  insertResults,
+  LATEST_SCHEMA_VERSION,
+  migrate,
+  sqlIdentifier,
+  sqlString,
+  type ClickHouseConnection,
+} from '../../src/sinks/clickhouse/index.js';
+import { clickHouseTestOptions, testNames } from './services.js';
+
+const names = testNames(import.meta.url);
+const DAY = 86_400_000;
+const T0 = Date.UTC(2026, 10, 20, 12, 0, 0, 123);
+
+function row(i: number, overrides: Partial<ResultRow> = {}): ResultRow {
+  return {
+    run_id: 'run-a',
+    source: `kafka:flows/0/${i}`,
+    time: T0 + i * 1000,
+    src_ip: `10.0.0.${i % 250}`,
+    src_port: 40000 + (i % 1000),
+    dst_ip: '10.0.1.10',
+    dst_port: 6379,
+    proto: 6,
+    src_namespace: 'production',
+    src_name: `web-${i % 7}`,
+    dst_namespace: 'production',
+    dst_name: 'db-0',
+    observed_action: 'allow',
+    verdict: i % 3 === 0 ? 'deny' : 'allow',
+    reason: '',
+    rule: 'default/production/default.allow-tcp-6379/ingress/0',
+    proposed_verdict: 'allow',
+    proposed_rule: '',
+    class: i % 3 === 0 ? 'would-allow' : 'unchanged-allow',
+    observed_mismatch: i % 3 === 0,
+    policy_version: 'sha256:abc',
+    bytes: 100 + i,
+    packets: 1 + (i % 5),
+    ...overrides,
+  };
+}
+
+const HOSTILE = [
+  "it's",
+  'back\\slash',
+  'trailing backslash\\',
+  "\\'",
+  'line\nbreak\r\nand\ttab',
+  'nul\0inside',
+  '`backtick`',
+  '"double"',
+  'unicode: é ß 東京 🚦',
+  "'; DROP TABLE x; --",
+  '\\N',
+  '',
+];
+
+let ch: ClickHouseConnection;
+
+beforeAll(async () => {
+  ch = await connectClickHouse(clickHouseTestOptions(names.database));
+});
+
+afterAll(async () => {
+  await ch.command(`DROP DATABASE IF EXISTS ${sqlIdentifier(names.database)}`, 'migrate');
+  await ch.close();
+});
+
+describe('ClickHouse service', () => {
+  it('answers, with a version flowaudit supports', () => {
+    expect(ch.server.major).toBeGreaterThanOrEqual(18);
+    expect(ch.server.text).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('rejects a wrong password as not retriable', async () => {
+    const error = await connectClickHouse({ ...clickHouseTestOptions(names.database), password: 'wrong' }).catch((e) => e);
+    expect(error).toBeInstanceOf(ClickHouseSinkError);
+    expect(error.retriable).toBe(false);
+    // 18.x: WRONG_PASSWORD (193); current releases: AUTHENTICATION_FAILED (516).
+    expect(['193', '516']).toContain(error.code);
+  });
+
+  it('reports an unreachable server as retriable', async () => {
+    const error = await connectClickHouse({ ...clickHouseTestOptions(names.database), url: 'http://127.0.0.1:1' }).catch((e) => e);
+    expect(error).toBeInstanceOf(ClickHouseSinkError);
+    expect(error.retriable).toBe(true);
+    expect(error.code).toBe('ECONNREFUSED');
+  });
+});
+
+describe('sqlString and sqlIdentifier against the real parser', () => {
+  it.each(HOSTILE)('round-trips %j as a literal', async (value) => {
+    const rows = await ch.rows<{ v: string; n: string }>(`SELECT ${sqlString(value)} AS v, length(${sqlString(value)}) AS n`, 'query');
+    expect(rows).toEqual([{ v: value, n: String(Buffer.byteLength(value)) }]);
+  });
+
+  it.each(HOSTILE.filter((value) => value !== '' && !value.includes('\0')))('round-trips %j as a column name', async (name) => {
+    const rows = await ch.rows<Record<string, number>>(`SELECT 1 AS ${sqlIdentifier(name)}`, 'query');
+    expect(Object.keys(rows[0] ?? {})).toEqual([name]);
+  });
+});
+
+describe('results table', () => {
+  it('migrates idempotently and records the version once', async () => {
+    const first = await migrate(ch);
+    const second = await migrate(ch);
+    expect(first).toMatchObject({ fromVersion: 0, toVersion: LATEST_SCHEMA_VERSION });
+    expect(second).toMatchObject({ fromVersion: LATEST_SCHEMA_VERSION, toVersion: LATEST_SCHEMA_VERSION });
+    const versions = await ch.rows<{ version: number }>(
+      `SELECT version FROM ${sqlIdentifier(names.database)}.schema_version ORDER BY version`,
+      'query',
+    );
+    expect(versions.map((v) => Number(v.version))).toEqual([LATEST_SCHEMA_VERSION]);
+  });
+
+  it('stores N rows as N rows, fields intact', async () => {
+    const rows = Array.from({ length: 1000 }, (_, i) => row(i, { run_id: 'run-n' }));
+    await insertResults(ch, rows);
+    const [count] = await ch.rows<{ n: string }>(
+      `SELECT count() AS n FROM ${sqlIdentifier(names.database)}.results WHERE run_id = 'run-n'`,
+      'query',
+    );
+    expect(count?.n).toBe('1000');
+    const [stored] = await ch.rows<Record<string, unknown>>(
+      `SELECT toUnixTimestamp(time) AS seconds, time_ms, src_port, dst_port, verdict, class, observed_mismatch
+       FROM ${sqlIdentifier(names.database)}.results WHERE run_id = 'run-n' AND source = 'kafka:flows/0/3'`,
+      'query',
+    );
+    expect(stored).toEqual({
+      seconds: Math.floor((T0 + 3000) / 1000),
+      time_ms: 123,
+      src_port: 40003,
+      dst_port: 6379,
+      verdict: 'deny',
+      class: 'would-allow',
+      observed_mismatch: 1,
+    });
+  });
+
+  it('keeps nulls, empty enums, time 0 and hostile strings', async () => {
+    const rows = HOSTILE.map((value, i) =>
+      row(i, {
+        run_id: 'run-hostile',
+        src_name: value,
+        rule: value,
+        src_port: null,
+        dst_port: null,
+        observed_action: '',
+        proposed_verdict: '',
+        class: '',
+        time: i === 0 ? 0 : T0,
+      }),
+    );
+    await insertResults(ch, rows);
+    const stored = await ch.rows<{ source: string; src_name: string; rule: string; src_port: null; class: string; seconds: number }>(
+      `SELECT source, src_name, rule, src_port, class, toUnixTimestamp(time) AS seconds
+       FROM ${sqlIdentifier(names.database)}.results WHERE run_id = 'run-hostile' ORDER BY source`,
+      'query',
+    );
+    const bySource = new Map(stored.map((s) => [s.source, s]));
+    HOSTILE.forEach((value, i) => {
+      expect(bySource.get(`kafka:flows/0/${i}`)).toEqual({
+        source: `kafka:flows/0/${i}`,
+        src_name: value,
+        rule: value,
+        src_port: null,
+        class: '',
+        seconds: i === 0 ? 0 : Math.floor(T0 / 1000),
+      });
+    });
+  });
+
+  it('counts a redelivered batch once in the report, before and after merges', async () => {
+    const rows = Array.from({ length: 300 }, (_, i) => row(i, { run_id: 'run-redelivered' }));
+    await insertResults(ch, rows);
+    await insertResults(ch, rows);
+    const expected = [
+      { verdict: 'allow', class: 'unchanged-allow', rows: rows.filter((r) => r.verdict === 'allow') },
+      { verdict: 'deny', class: 'would-allow', rows: rows.filter((r) => r.verdict === 'deny') },
+    ].map(({ verdict, class: cls, rows: group }) => ({
+      verdict,
+      class: cls,
+      flows: group.length,
+      bytes: group.reduce((sum, r) => sum + r.bytes, 0),
+      packets: group.reduce((sum, r) => sum + r.packets, 0),
+    }));
+    expect(await countResults(ch, 'run-redelivered')).toEqual(expected);
+
+    await ch.command(`OPTIMIZE TABLE ${sqlIdentifier(names.database)}.results FINAL`, 'query');
+    const [stored] = await ch.rows<{ n: string }>(
+      `SELECT count() AS n FROM ${sqlIdentifier(names.database)}.results WHERE run_id = 'run-redelivered'`,
+      'query',
+    );
+    expect(stored?.n).toBe('300');
+    expect(await countResults(ch, 'run-redelivered')).toEqual(expected);
+  });
+
+  it('rejects a row with an impossible number before sending anything', async () => {
+    await expect(insertResults(ch, [row(1, { run_id: 'run-bad', bytes: -1 })])).rejects.toThrow(/bytes must be an integer from 0/);
+    const [stored] = await ch.rows<{ n: string }>(
+      `SELECT count() AS n FROM ${sqlIdentifier(names.database)}.results WHERE run_id = 'run-bad'`,
+      'query',
+    );
+    expect(stored?.n).toBe('0');
+  });
+
+  it('drops whole days older than the retention, and only those', async () => {
+    const now = new Date(T0 + 10 * DAY);
+    const days = [0, 7, 8, 9, 10].map((d) => row(d, { run_id: 'run-retention', time: T0 + d * DAY }));
+    await insertResults(ch, days);
+    const dropped = await dropPartitionsOlderThan(ch, 2, now);
+    // Cut-off: day 8 (now - 2 days); earlier partitions of every run go: day 0 (20261120), day 7 (20261127).
+    expect(dropped).toEqual(expect.arrayContaining(['20261120', '20261127']));
+    expect(dropped.every((id) => id < '20261128')).toBe(true);
+    const left = await ch.rows<{ d: string }>(
+      `SELECT toString(toDate(time)) AS d FROM ${sqlIdentifier(names.database)}.results
+       WHERE run_id = 'run-retention' ORDER BY d`,
+      'query',
+    );
+    expect(left.map((l) => l.d)).toEqual(['2026-11-28', '2026-11-29', '2026-11-30']);
+  });
+
+  it('classifies a missing database as not retriable', async () => {
+    const other = await connectClickHouse(clickHouseTestOptions(`${names.database}_missing`));
+    try {
+      const error = await insertResults(other, [row(1)]).catch((e) => e);
+      expect(error).toBeInstanceOf(ClickHouseSinkError);
+      expect(error).toMatchObject({ retriable: false, code: '81', operation: 'insert' });
+    } finally {
+      await other.close();
+    }
+  });
+});
