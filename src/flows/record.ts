@@ -15,6 +15,8 @@ export type EndpointKindHint = 'pod' | 'host' | 'networkset' | 'net';
 export interface FlowRecord {
   /** Epoch milliseconds, normalised from RFC 3339 or epoch seconds/milliseconds. */
   time?: number;
+  /** End of an aggregation interval (Calico, Goldmane, AWS): epoch milliseconds, normalised like `time`. */
+  end_time?: number;
   /** IANA protocol number (TCP 6, UDP 17, ICMP 1, ICMPv6 58, SCTP 132, UDPLite 136). */
   proto: number;
   src_ip?: string;
@@ -39,17 +41,37 @@ export interface FlowRecord {
   dst_labels?: Labels;
   dst_service_account?: string;
   dst_kind?: EndpointKindHint;
+  /** Aggregated workload names (`web-7d4f-*`): a hint for reports, never resolved as a name. */
+  src_name_aggr?: string;
+  dst_name_aggr?: string;
+  /** The Kubernetes Service the client addressed, when the log says (Calico, Goldmane). */
+  dst_service_name?: string;
+  dst_service_namespace?: string;
+  dst_service_port?: number;
+  dst_service_port_name?: string;
   observed_policies?: ObservedPolicyHit[];
   [extra: string]: unknown;
 }
 
-/** A policy hit as a flow log reports it (Calico `INDEX|TIER|NAME|ACTION|RULE`, Goldmane PolicyHit, Hubble). */
+/**
+ * A policy hit as a flow log reports it (Calico `INDEX|TIER|NAME|ACTION|RULE`, Goldmane PolicyHit, Hubble), with
+ * the log's name decorations parsed off (docs/flow-record.md, "observed_policies").
+ */
 export interface ObservedPolicyHit {
   readonly index: number;
+  /** Calico tier; `__PROFILE__` for profiles; empty for Cilium policies, which have no tiers. */
   readonly tier: string;
-  /** Policy name as the log writes it (e.g. `production/default.allow-tcp-6379`). */
+  /**
+   * Policy name without namespace, `staged:` or `knp.default.` decorations. Calico's legacy log format writes
+   * Calico policies with their tier prefix (`default.allow-tcp-6379`), and that prefix is kept as logged.
+   */
   readonly name: string;
   readonly namespace?: string;
+  /**
+   * Resource kind: `NetworkPolicy` / `GlobalNetworkPolicy` (Calico), their `Staged*` kinds,
+   * `KubernetesNetworkPolicy`, `StagedKubernetesNetworkPolicy`, `ClusterNetworkPolicy`, `AdminNetworkPolicy`,
+   * `BaselineAdminNetworkPolicy`, `Profile`, or what Hubble reports (`CiliumNetworkPolicy`...).
+   */
   readonly kind?: string;
   readonly action: 'allow' | 'deny' | 'pass';
   /** Rule index; -1 = end of tier (no rule matched), -2 = unknown. */

@@ -17,9 +17,16 @@ export interface NamedPort {
 export type Endpoint = PodEndpoint | HostEndpointRef;
 
 interface EndpointBase {
-  /** Dense, process-unique number: cache keys use it instead of strings. */
+  /**
+   * Dense, process-unique number: cache keys use it instead of strings. One id is one immutable endpoint state:
+   * when an object's labels, IPs or ports change between snapshots, the new state is a new endpoint with a new id.
+   */
   readonly id: number;
-  /** `pod:<ns>/<name>` or `host:<node>/<interface>`; stable across snapshots. */
+  /**
+   * `pod:<ns>/<name>` or `host:<node>/<interface>` (`host:<node>/<name>` for a HostEndpoint without an interface
+   * name); stable across snapshots. Endpoints made up from a flow's labels, for pods the inventory does not hold,
+   * have keys starting `synthetic:`.
+   */
   readonly key: string;
   readonly name: string;
   readonly labels: Labels;
@@ -30,7 +37,10 @@ interface EndpointBase {
 export interface PodEndpoint extends EndpointBase {
   readonly kind: 'pod';
   readonly namespace: string;
-  /** `default` when the pod spec names none (Kubernetes defaulting). */
+  /**
+   * `default` when the pod spec names none (Kubernetes defaulting); empty when unknown (a WorkloadEndpoint
+   * without one, a synthetic endpoint whose flow did not say).
+   */
   readonly serviceAccount: string;
   /** Pods with hostNetwork share the node's IP and are not workload endpoints for Calico. */
   readonly hostNetwork: boolean;
@@ -39,7 +49,7 @@ export interface PodEndpoint extends EndpointBase {
 export interface HostEndpointRef extends EndpointBase {
   readonly kind: 'host';
   readonly node: string;
-  /** `*` for all interfaces. */
+  /** `*` for all interfaces; empty when the HostEndpoint is defined by its expected IPs only. */
   readonly interfaceName: string;
   /** Profiles named by the HostEndpoint; with none the endpoint is default deny. */
   readonly profiles: readonly string[];

@@ -1,0 +1,21 @@
+import type { DecodeFailure, SkippedLine } from '../decode-result.js';
+import type { FlowRecord, SourcePosition } from '../record.js';
+
+/** The input formats (docs/flow-record.md, "Formats"); `auto` picks one of them from the first lines. */
+export const FLOW_FORMATS = ['canonical', 'calico', 'goldmane', 'hubble', 'aws-vpc', 'csv'] as const;
+export type FlowFormat = (typeof FLOW_FORMATS)[number];
+
+/**
+ * A stateful line decoder: one per input stream, fed its lines in order (text formats learn their header from the
+ * first line). `decode` never throws for bad data: it returns a DecodeFailure, which the caller turns into a dead
+ * letter, or a SkippedLine, which the caller counts.
+ */
+export interface FlowDecoder {
+  readonly format: FlowFormat;
+  decode(line: string, pos: SourcePosition): FlowRecord | DecodeFailure | SkippedLine;
+}
+
+/** A mistake in how the input was described (`--map` names a missing column...): no line can decode. */
+export class DecoderConfigError extends Error {
+  override readonly name = 'DecoderConfigError';
+}

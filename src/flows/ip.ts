@@ -1,0 +1,48 @@
+import ipaddr from 'ipaddr.js';
+
+/**
+ * One text form per address, so that the inventory can look IPs up by string: IPv4 in dotted decimal without
+ * leading zeros (checked by a scan, returned as given: the common case allocates nothing), IPv6 in RFC 5952
+ * compressed form, and IPv4-mapped IPv6 (`::ffff:10.0.0.1`) as the IPv4 address it carries.
+ * Returns undefined for anything that is not an address.
+ */
+export function normaliseIp(text: string): string | undefined {
+  if (isCanonicalIPv4(text)) return text;
+  if (text.indexOf(':') < 0 || !ipaddr.IPv6.isValid(text)) return undefined;
+  const v6 = ipaddr.IPv6.parse(text);
+  return v6.isIPv4MappedAddress() ? v6.toIPv4Address().toString() : v6.toString();
+}
+
+/** Like normaliseIp, but also takes a host prefix (`10.0.0.1/32`, `fd00::1/128`) as Calico writes endpoint IPs. */
+export function normaliseHostIp(text: string): string | undefined {
+  const slash = text.indexOf('/');
+  if (slash < 0) return normaliseIp(text);
+  const ip = normaliseIp(text.slice(0, slash));
+  if (ip === undefined) return undefined;
+  const prefix = text.slice(slash + 1);
+  return prefix === (ip.includes(':') ? '128' : '32') ? ip : undefined;
+}
+
+function isCanonicalIPv4(s: string): boolean {
+  const n = s.length;
+  if (n < 7 || n > 15) return false;
+  let dots = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0) return false;
+      dots++;
+      value = 0;
+      digits = 0;
+      continue;
+    }
+    const d = c - 48;
+    if (d < 0 || d > 9 || (digits > 0 && value === 0)) return false; // not a digit, or a leading zero
+    value = value * 10 + d;
+    if (value > 255) return false;
+    digits++;
+  }
+  return dots === 3 && digits > 0;
+}

@@ -1,0 +1,157 @@
+import { createReadStream } from 'node:fs';
+import { pipeline, Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+
+/**
+ * The reading side of every file or stdin input: bytes → lines, in batches. Gzip is recognised by its magic bytes
+ * (`.gz` files, or gzip piped to stdin) and inflated on the way. Memory stays bounded by one batch plus one line:
+ * a line longer than `maxLineBytes` is not accumulated but skipped to its end and reported as an OversizedLine,
+ * which the decoding stage turns into a `line-too-long` dead letter.
+ */
+
+export interface FlowLine {
+  /** 1-based line number in the (decompressed) input. */
+  readonly line: number;
+  /** The line without its `\n` / `\r\n`. */
+  readonly text: string;
+}
+
+export interface OversizedLine {
+  readonly line: number;
+  /** The whole line's length in bytes. */
+  readonly bytes: number;
+  /** Its first bytes (up to OVERSIZED_HEAD_BYTES), for the dead letter. */
+  readonly head: string;
+}
+
+export type SourceLine = FlowLine | OversizedLine;
+
+export function isOversized(l: SourceLine): l is OversizedLine {
+  return (l as OversizedLine).bytes !== undefined;
+}
+
+export interface ReadOptions {
+  /** Longest line accepted, in bytes; default 1 MiB. */
+  readonly maxLineBytes?: number;
+  /** A batch is handed on once it holds at least this many lines; default 1000. */
+  readonly batchLines?: number;
+}
+
+export const DEFAULT_MAX_LINE_BYTES = 1 << 20;
+export const DEFAULT_BATCH_LINES = 1000;
+export const OVERSIZED_HEAD_BYTES = 4096;
+
+/** `path` (`-` for stdin) or an open byte stream. */
+export type FlowSource = string | Readable;
+
+/**
+ * Lines of `source` in batches of about `batchLines` (a batch closes at the first chunk boundary past the count,
+ * so the per-line cost of async iteration is paid per batch, not per line).
+ */
+export async function* readFlowLines(source: FlowSource, options: ReadOptions = {}): AsyncGenerator<SourceLine[]> {
+  const batchLines = options.batchLines ?? DEFAULT_BATCH_LINES;
+  const splitter = new LineSplitter(options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
+  let batch: SourceLine[] = [];
+  for await (const chunk of inflated(open(source))) {
+    splitter.push(chunk, batch);
+    if (batch.length >= batchLines) {
+      yield batch;
+      batch = [];
+    }
+  }
+  splitter.end(batch);
+  if (batch.length > 0) yield batch;
+}
+
+function open(source: FlowSource): Readable {
+  if (typeof source !== 'string') return source;
+  return source === '-' ? process.stdin : createReadStream(source);
+}
+
+/** The input's bytes, gunzipped when they start with the gzip magic number (1f 8b). */
+async function* inflated(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const it = input[Symbol.asyncIterator]();
+  // The magic number may arrive split over chunks (a pipe can deliver one byte at a time).
+  const first: Buffer[] = [];
+  let firstBytes = 0;
+  while (firstBytes < 2) {
+    const next = await it.next();
+    if (next.done === true) break;
+    first.push(next.value);
+    firstBytes += next.value.length;
+  }
+  const head = Buffer.concat(first);
+  const rest: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => it };
+  async function* whole(): AsyncGenerator<Buffer> {
+    if (head.length > 0) yield head;
+    yield* rest;
+  }
+  if (head[0] !== 0x1f || head[1] !== 0x8b) {
+    yield* whole();
+    return;
+  }
+  // pipeline forwards a corrupt-stream error to the gunzip stream, which rejects the iteration below.
+  yield* pipeline(Readable.from(whole()), createGunzip(), () => {}) as AsyncIterable<Buffer>;
+}
+
+/**
+ * Splits byte chunks into lines; a line may span chunks (and a UTF-8 character may straddle two). Of a line over
+ * the limit only its head is kept while the rest is skipped.
+ */
+class LineSplitter {
+  /** Stored bytes of the current line, up to the limit (up to the head size once it is known to be oversized). */
+  private pending: Buffer[] = [];
+  private stored = 0;
+  /** All bytes of the current line seen so far. */
+  private lineBytes = 0;
+  private oversized = false;
+  private line = 0;
+
+  constructor(private readonly maxLineBytes: number) {}
+
+  push(chunk: Buffer, out: SourceLine[]): void {
+    let start = 0;
+    for (let nl = chunk.indexOf(10, start); nl >= 0; nl = chunk.indexOf(10, start)) {
+      this.emit(chunk.subarray(start, nl), out);
+      start = nl + 1;
+    }
+    if (start < chunk.length) this.append(chunk.subarray(start));
+  }
+
+  end(out: SourceLine[]): void {
+    if (this.lineBytes > 0) this.emit(Buffer.alloc(0), out);
+  }
+
+  /** A part of the current line that does not end it. */
+  private append(part: Buffer): void {
+    this.lineBytes += part.length;
+    if (this.lineBytes > this.maxLineBytes) this.oversized = true;
+    const room = (this.oversized ? OVERSIZED_HEAD_BYTES : this.maxLineBytes) - this.stored;
+    if (room <= 0) return;
+    // Copy: the chunk's memory may be reused by the stream once we return.
+    const kept = Buffer.from(part.length <= room ? part : part.subarray(0, room));
+    this.pending.push(kept);
+    this.stored += kept.length;
+  }
+
+  /** The last part of the current line, up to its `\n`. */
+  private emit(piece: Buffer, out: SourceLine[]): void {
+    this.line++;
+    const bytes = this.lineBytes + piece.length;
+    if (this.oversized || bytes > this.maxLineBytes) {
+      out.push({ line: this.line, bytes, head: headOf(Buffer.concat([...this.pending, piece.subarray(0, OVERSIZED_HEAD_BYTES)])) });
+    } else {
+      const whole = this.pending.length === 0 ? piece : Buffer.concat([...this.pending, piece]);
+      const stop = whole.length > 0 && whole[whole.length - 1] === 13 ? whole.length - 1 : whole.length; // \r\n
+      out.push({ line: this.line, text: whole.toString('utf8', 0, stop) });
+    }
+    this.pending = [];
+    this.stored = 0;
+    this.lineBytes = 0;
+    this.oversized = false;
+  }
+}
+
+function headOf(bytes: Buffer): string {
+  return bytes.toString('utf8', 0, Math.min(bytes.length, OVERSIZED_HEAD_BYTES));
+}

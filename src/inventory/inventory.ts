@@ -1,0 +1,162 @@
+import type { EndpointKindHint, FlowRecord } from '../flows/record.js';
+import type { Diagnostic } from '../policy/diagnostics.js';
+import type { Labels } from '../selector/types.js';
+import type { ClusterView, Endpoint, NamespaceInfo, Peer, PodEndpoint, ServiceAccountInfo } from './endpoint.js';
+import { NAMESPACE_LABEL, ORCHESTRATOR_LABEL, SERVICE_ACCOUNT_LABEL } from './observe.js';
+import type { TimeWindows } from './windows.js';
+
+/** Why a side could not be resolved (Peer `unresolved` reasons; docs/flow-record.md, "Resolution"). */
+export const UNRESOLVED = {
+  /** The flow names an endpoint the inventory does not hold at the flow's time, and gives no IP or labels. */
+  notFound: 'endpoint-not-found',
+  /** No IP and nothing that identifies an endpoint: a network or network-set peer, or an aggregated name. */
+  noAddress: 'no-address',
+} as const;
+
+export interface InventoryStats {
+  /** Flows whose labels for a side differ from the inventory's endpoint (the inventory's labels were used). */
+  labelDisagreements: number;
+  /** Distinct endpoints made up from flow labels because the inventory did not know the pod. */
+  syntheticEndpoints: number;
+}
+
+/** The indexes buildInventory fills. */
+export interface InventoryIndexes {
+  readonly endpoints: readonly Endpoint[];
+  /** IP → the endpoint holding it over time; values are shared peers carrying that IP. */
+  readonly byIp: ReadonlyMap<string, TimeWindows<EndpointPeer>>;
+  /** `<namespace>/<name>` → pod endpoint over time (peers without an IP). */
+  readonly podsByName: ReadonlyMap<string, TimeWindows<EndpointPeer>>;
+  /** HostEndpoint name → host endpoint over time. */
+  readonly hostsByName: ReadonlyMap<string, TimeWindows<EndpointPeer>>;
+  readonly namespaces: ReadonlyMap<string, NamespaceInfo>;
+  /** `<namespace>/<name>` → service account. */
+  readonly serviceAccounts: ReadonlyMap<string, ServiceAccountInfo>;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly nextId: () => number;
+}
+
+export type EndpointPeer = Extract<Peer, { kind: 'endpoint' }>;
+
+/**
+ * The cluster as the flows saw it: endpoints with the times they held their IPs and names (the ClusterView the
+ * engine compiles against), and the resolution of each side of a flow to a Peer, at the flow's time.
+ */
+export class Inventory implements ClusterView {
+  readonly diagnostics: readonly Diagnostic[];
+  private readonly stats_: InventoryStats = { labelDisagreements: 0, syntheticEndpoints: 0 };
+  private readonly synthetic = new Map<string, EndpointPeer>();
+
+  constructor(private readonly ix: InventoryIndexes) {
+    this.diagnostics = ix.diagnostics;
+  }
+
+  namespace(name: string): NamespaceInfo | undefined {
+    return this.ix.namespaces.get(name);
+  }
+
+  serviceAccount(namespace: string, name: string): ServiceAccountInfo | undefined {
+    return this.ix.serviceAccounts.get(`${namespace}/${name}`);
+  }
+
+  /** Every endpoint version of the inventory (synthetic endpoints are made per flow and are not listed). */
+  endpoints(): Iterable<Endpoint> {
+    return this.ix.endpoints;
+  }
+
+  get stats(): Readonly<InventoryStats> {
+    return this.stats_;
+  }
+
+  /**
+   * One side of a flow, at the flow's time (the latest binding when it has none):
+   * its IP → the endpoint holding that IP; else its namespace and name → that pod (or its name → that host
+   * endpoint); else its namespace and labels → a synthetic pod endpoint, one per distinct (namespace, name,
+   * labels); else its IP → an `address` peer; else `unresolved`.
+   */
+  resolve(record: FlowRecord, side: 'src' | 'dst'): Peer {
+    // Fields read by name (not `record[side + '_ip']`): keyed loads with changing keys are slow in V8.
+    return side === 'src'
+      ? this.resolveSide(record.time, record.src_ip, record.src_name, record.src_namespace, record.src_labels, record.src_kind, record.src_service_account)
+      : this.resolveSide(record.time, record.dst_ip, record.dst_name, record.dst_namespace, record.dst_labels, record.dst_kind, record.dst_service_account);
+  }
+
+  private resolveSide(
+    time: number | undefined,
+    ip: string | undefined,
+    name: string | undefined,
+    namespace: string | undefined,
+    labels: Labels | undefined,
+    kind: EndpointKindHint | undefined,
+    serviceAccount: string | undefined,
+  ): Peer {
+    if (ip !== undefined) {
+      const peer = this.ix.byIp.get(ip)?.at(time);
+      if (peer !== undefined) return this.checked(peer, labels);
+    }
+    if (name !== undefined && (kind === undefined || kind === 'pod' || kind === 'host')) {
+      const byName =
+        kind === 'host'
+          ? this.ix.hostsByName.get(name)?.at(time)
+          : namespace === undefined
+            ? undefined
+            : this.ix.podsByName.get(`${namespace}/${name}`)?.at(time);
+      if (byName !== undefined) return this.checked(ip === undefined ? byName : { ...byName, ip }, labels);
+    }
+    if (labels !== undefined && namespace !== undefined && (kind === undefined || kind === 'pod')) {
+      const peer = this.syntheticPod(namespace, name, labels, serviceAccount);
+      return ip === undefined ? peer : { ...peer, ip };
+    }
+    if (ip !== undefined) return { kind: 'address', ip };
+    const reason = name !== undefined && kind !== 'net' && kind !== 'networkset' ? UNRESOLVED.notFound : UNRESOLVED.noAddress;
+    return { kind: 'unresolved', reason, ...(labels === undefined ? {} : { labels }), ...(namespace === undefined ? {} : { namespace }) };
+  }
+
+  /** The inventory's labels win; a flow that says otherwise is counted. */
+  private checked(peer: EndpointPeer, labels: Labels | undefined): EndpointPeer {
+    if (labels !== undefined) {
+      const own = peer.endpoint.labels;
+      for (const k in labels) {
+        if (own[k] !== labels[k]) {
+          this.stats_.labelDisagreements++;
+          break;
+        }
+      }
+    }
+    return peer;
+  }
+
+  /**
+   * A pod the inventory does not hold, made from what the flow says. Interned, so equal hints get the same
+   * endpoint (and id), and the engine's per-endpoint caches stay small.
+   */
+  private syntheticPod(namespace: string, name: string | undefined, labels: Labels, serviceAccount: string | undefined): EndpointPeer {
+    const keys = Object.keys(labels).sort();
+    let key = `${namespace}\u0000${name ?? ''}\u0000${serviceAccount ?? ''}`;
+    for (const k of keys) key += `\u0000${k}=${labels[k]}`;
+    let peer = this.synthetic.get(key);
+    if (peer === undefined) {
+      const own: Record<string, string> = {};
+      for (const k of keys) own[k] = labels[k] as string;
+      own[NAMESPACE_LABEL] = namespace;
+      own[ORCHESTRATOR_LABEL] = 'k8s';
+      if (serviceAccount !== undefined) own[SERVICE_ACCOUNT_LABEL] = serviceAccount;
+      const endpoint: PodEndpoint = {
+        id: this.ix.nextId(),
+        kind: 'pod',
+        key: `synthetic:${namespace}/${name ?? ''}#${this.synthetic.size}`,
+        name: name ?? '',
+        namespace,
+        serviceAccount: serviceAccount ?? '',
+        hostNetwork: false,
+        labels: own,
+        ips: [],
+        namedPorts: [],
+      };
+      peer = { kind: 'endpoint', endpoint, ip: undefined };
+      this.synthetic.set(key, peer);
+      this.stats_.syntheticEndpoints++;
+    }
+    return peer;
+  }
+}

@@ -1,0 +1,263 @@
+import { describe, expect, it } from 'vitest';
+import type { FlowRecord } from '../../src/flows/record.js';
+import { buildInventory } from '../../src/inventory/build.js';
+import type { Endpoint, Peer } from '../../src/inventory/endpoint.js';
+import type { Inventory } from '../../src/inventory/inventory.js';
+import { parseInventoryArg, snapshotTimes } from '../../src/inventory/snapshot-arg.js';
+import { loadResources } from '../../src/policy/load.js';
+import type { RawResource } from '../../src/policy/resource.js';
+import { fixture } from '../flows/helpers.js';
+
+const at = (hhmm: string): number => Date.parse(`2025-11-23T${hhmm}:00Z`);
+
+/**
+ * Two `kubectl get pods,namespaces,serviceaccounts -A -o json` snapshots an hour apart (10:00 and 11:00) and a
+ * plain Calico manifest. Between them web-a (10.1.0.11) went away and web-b got its IP at 10:30; db-0 gained a
+ * label; web-c is being deleted at 11:05.
+ */
+async function load(): Promise<{ inventory: Inventory; resources: RawResource[] }> {
+  const args = [`${fixture('inventory/snapshot-1.json')}@2025-11-23T10:00:00Z`, `${fixture('inventory/snapshot-2.json')}@2025-11-23T11:00:00Z`, fixture('inventory/calico.json')].map(
+    parseInventoryArg,
+  );
+  // Each snapshot is loaded on its own: snapshots repeat the same objects, which one load would call duplicates.
+  const resources: RawResource[] = [];
+  for (const a of args) {
+    const loaded = await loadResources([a.path]);
+    expect(loaded.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    resources.push(...loaded.inventory);
+  }
+  return { inventory: buildInventory(resources, { snapshotTimes: snapshotTimes(args) }), resources };
+}
+
+function flow(patch: Partial<FlowRecord>): FlowRecord {
+  return { proto: 6, dst_port: 80, dst_ip: '10.9.9.9', ...patch };
+}
+
+function endpointOf(peer: Peer): Endpoint {
+  if (peer.kind !== 'endpoint') throw new Error(`expected an endpoint, got ${JSON.stringify(peer)}`);
+  return peer.endpoint;
+}
+
+function describePeer(peer: Peer): string {
+  switch (peer.kind) {
+    case 'endpoint':
+      return peer.endpoint.key;
+    case 'address':
+      return `address ${peer.ip}`;
+    case 'unresolved':
+      return `unresolved ${peer.reason}`;
+  }
+}
+
+describe('time-aware resolution by IP', async () => {
+  const { inventory } = await load();
+  const src = (patch: Partial<FlowRecord>) => describePeer(inventory.resolve(flow(patch), 'src'));
+
+  it.each([
+    ['08:59', '10.1.0.11', 'address 10.1.0.11'], // before web-a was created
+    ['09:00', '10.1.0.11', 'pod:production/web-a'],
+    ['10:15', '10.1.0.11', 'pod:production/web-a'],
+    ['10:30', '10.1.0.11', 'pod:production/web-b'], // IP reused: the newer pod from its creation on
+    ['12:00', '10.1.0.11', 'pod:production/web-b'],
+    ['10:40', '10.1.0.12', 'address 10.1.0.12'], // web-c not created yet
+    ['10:50', '10.1.0.12', 'pod:production/web-c'],
+    ['11:05', '10.1.0.12', 'address 10.1.0.12'], // deletionTimestamp reached
+    ['10:15', '10.1.0.30', 'address 10.1.0.30'], // job-1 Succeeded: its IP is free
+    ['10:15', '192.168.1.20', 'host:node-1/eth0'], // the host endpoint, not the hostNetwork pod on that IP
+    ['10:15', '10.1.5.5', 'pod:legacy/vm-a'], // a WorkloadEndpoint with no Pod
+    ['10:15', '10.1.0.99', 'address 10.1.0.99'], // db-0's WorkloadEndpoint is shadowed by its Pod
+    ['10:15', '203.0.113.5', 'address 203.0.113.5'],
+  ])('at %s, %s → %s', (hhmm, ip, expected) => {
+    expect(src({ time: at(hhmm), src_ip: ip })).toBe(expected);
+  });
+
+  it('resolves a flow without a time to the latest binding', () => {
+    expect(src({ src_ip: '10.1.0.11' })).toBe('pod:production/web-b');
+    expect(src({ src_ip: '10.1.0.12' })).toBe('pod:production/web-c');
+  });
+
+  it('gives each state of an object its own endpoint id: db-0 before and after its label change', () => {
+    const before = endpointOf(inventory.resolve(flow({ time: at('10:15'), src_ip: '10.1.0.10' }), 'src'));
+    const after = endpointOf(inventory.resolve(flow({ time: at('11:30'), src_ip: '10.1.0.10' }), 'src'));
+    expect(before.key).toBe(after.key);
+    expect(before.id).not.toBe(after.id);
+    expect(before.labels).not.toHaveProperty('version');
+    expect(after.labels).toMatchObject({ version: '2' });
+    // Same state in both snapshots: one endpoint.
+    const early = endpointOf(inventory.resolve(flow({ time: at('09:30'), src_ip: '10.1.0.11' }), 'src'));
+    const late = endpointOf(inventory.resolve(flow({ time: at('10:29'), src_ip: '10.1.0.11' }), 'src'));
+    expect(early).toBe(late);
+  });
+
+  it('carries the flow IP on the peer and resolves the destination side the same way', () => {
+    const peer = inventory.resolve(flow({ time: at('10:15'), dst_ip: '10.1.0.10' }), 'dst');
+    expect(peer).toMatchObject({ kind: 'endpoint', ip: '10.1.0.10', endpoint: { key: 'pod:production/db-0' } });
+  });
+});
+
+describe('endpoints from the inventory', async () => {
+  const { inventory } = await load();
+  const byKey = (key: string) => [...inventory.endpoints()].filter((e) => e.key === key);
+
+  it('pod endpoints: own labels plus the Calico labels, service account (default when absent), named ports', () => {
+    const [web] = byKey('pod:production/web-a');
+    expect(web).toMatchObject({
+      kind: 'pod',
+      name: 'web-a',
+      namespace: 'production',
+      serviceAccount: 'web',
+      hostNetwork: false,
+      ips: ['10.1.0.11'],
+      namedPorts: [{ name: 'http', port: 8080, protocol: 6 }], // the unnamed port 9000 is left out
+      labels: {
+        app: 'web',
+        color: 'blue',
+        'projectcalico.org/namespace': 'production',
+        'projectcalico.org/orchestrator': 'k8s',
+        'projectcalico.org/serviceaccount': 'web',
+      },
+    });
+    const [db] = byKey('pod:production/db-0');
+    expect(db).toMatchObject({
+      serviceAccount: 'default',
+      ips: ['10.1.0.10'],
+      namedPorts: [
+        { name: 'redis', port: 6379, protocol: 6 },
+        { name: 'probe', port: 9121, protocol: 17 }, // init containers count too
+      ],
+      labels: { 'projectcalico.org/serviceaccount': 'default' },
+    });
+    expect(byKey('pod:production/db-0')).toHaveLength(2); // two states
+    expect(byKey('pod:production/web-a')).toHaveLength(1);
+  });
+
+  it('hostNetwork pods are endpoints flagged hostNetwork; finished pods hold no IP', () => {
+    expect(byKey('pod:kube-system/node-exporter-x')[0]).toMatchObject({ hostNetwork: true, ips: ['192.168.1.20'] });
+    expect(byKey('pod:production/job-1')[0]).toMatchObject({ ips: [] });
+  });
+
+  it('host endpoints: node, interface, expected IPs, profiles, ports', () => {
+    expect(byKey('host:node-1/eth0')[0]).toMatchObject({
+      kind: 'host',
+      name: 'node-1-eth0',
+      node: 'node-1',
+      interfaceName: 'eth0',
+      ips: ['192.168.1.20'],
+      profiles: ['allow-ssh'],
+      namedPorts: [{ name: 'ssh', port: 22, protocol: 6 }],
+      labels: { host: 'node-1' },
+    });
+  });
+
+  it('workload endpoints: /32 networks, spec.pod as the name, Calico labels added when missing', () => {
+    expect(byKey('pod:legacy/vm-a')[0]).toMatchObject({
+      name: 'vm-a',
+      namespace: 'legacy',
+      serviceAccount: 'legacy-sa',
+      ips: ['10.1.5.5'],
+      namedPorts: [{ name: 'http', port: 80, protocol: 6 }],
+      labels: { app: 'vm', 'projectcalico.org/namespace': 'legacy', 'projectcalico.org/orchestrator': 'k8s', 'projectcalico.org/serviceaccount': 'legacy-sa' },
+    });
+  });
+
+  it('reports bad IPs and ports of inventory objects as diagnostics, with their path', () => {
+    expect(inventory.diagnostics.map((d) => [d.code, d.path])).toEqual([
+      ['bad-cidr', 'items[3].spec.ipNetworks[0]'],
+      ['bad-port', 'items[3].spec.ports[0].port'],
+    ]);
+    expect(inventory.diagnostics[0]!.file).toContain('calico.json');
+  });
+
+  it('ids are dense and distinct', () => {
+    const ids = [...inventory.endpoints()].map((e) => e.id).sort((a, b) => a - b);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids[ids.length - 1]! - ids[0]!).toBe(ids.length - 1);
+  });
+
+  it('namespaces carry their labels and both name labels, from the latest snapshot; service accounts their labels', () => {
+    expect(inventory.namespace('production')).toEqual({
+      name: 'production',
+      labels: { team: 'shop', tier: 'prod', 'projectcalico.org/name': 'production', 'kubernetes.io/metadata.name': 'production' },
+    });
+    expect(inventory.namespace('nowhere')).toBeUndefined();
+    expect(inventory.serviceAccount('production', 'web')).toEqual({ namespace: 'production', name: 'web', labels: { role: 'frontend' } });
+    expect(inventory.serviceAccount('production', 'other')).toBeUndefined();
+  });
+});
+
+describe('resolution without an IP, and when the inventory does not know the peer', async () => {
+  const { inventory } = await load();
+  const resolve = (patch: Partial<FlowRecord>) => inventory.resolve(flow({ dst_ip: undefined, dst_kind: 'net', ...patch }), 'src');
+
+  it('namespace + name → the pod valid at the flow time; name of a host endpoint → that host endpoint', () => {
+    expect(describePeer(resolve({ time: at('10:15'), src_namespace: 'production', src_name: 'web-a' }))).toBe('pod:production/web-a');
+    expect(describePeer(resolve({ time: at('11:30'), src_namespace: 'production', src_name: 'web-a' }))).toBe('unresolved endpoint-not-found');
+    expect(describePeer(resolve({ src_kind: 'host', src_name: 'node-1-eth0' }))).toBe('host:node-1/eth0');
+    expect(resolve({ src_namespace: 'production', src_name: 'db-0' })).toMatchObject({ kind: 'endpoint', ip: undefined });
+  });
+
+  it('an IP the inventory lacks with a known name → the named pod, keeping the flow IP', () => {
+    const peer = resolve({ time: at('10:15'), src_ip: '10.200.0.1', src_namespace: 'production', src_name: 'web-a' });
+    expect(peer).toMatchObject({ kind: 'endpoint', ip: '10.200.0.1', endpoint: { key: 'pod:production/web-a' } });
+  });
+
+  it('labels + namespace of an unknown pod → a synthetic pod endpoint, interned', () => {
+    const a = endpointOf(resolve({ src_namespace: 'production', src_name_aggr: 'api-*', src_labels: { app: 'api', tier: 'b' } }));
+    const b = endpointOf(resolve({ src_namespace: 'production', src_labels: { tier: 'b', app: 'api' } }));
+    const c = endpointOf(resolve({ src_namespace: 'production', src_labels: { app: 'api' } }));
+    const d = endpointOf(resolve({ src_namespace: 'staging', src_labels: { app: 'api', tier: 'b' } }));
+    expect(a).toBe(b);
+    expect(new Set([a.id, c.id, d.id]).size).toBe(3);
+    expect(a.key.startsWith('synthetic:')).toBe(true);
+    expect(a).toMatchObject({
+      kind: 'pod',
+      namespace: 'production',
+      ips: [],
+      labels: { app: 'api', tier: 'b', 'projectcalico.org/namespace': 'production', 'projectcalico.org/orchestrator': 'k8s' },
+    });
+    expect(inventory.stats.syntheticEndpoints).toBe(3);
+  });
+
+  it.each([
+    [{ src_ip: '198.51.100.1' }, 'address 198.51.100.1'],
+    [{ src_kind: 'net' as const }, 'unresolved no-address'],
+    [{ src_kind: 'networkset' as const, src_name: 'corp-nets', src_namespace: 'production' }, 'unresolved no-address'],
+    [{ src_labels: { app: 'x' } }, 'unresolved no-address'], // labels without a namespace make no pod
+    [{ src_namespace: 'production', src_name: 'ghost' }, 'unresolved endpoint-not-found'],
+  ])('%j → %s', (patch, expected) => {
+    expect(describePeer(resolve(patch))).toBe(expected);
+  });
+
+  it('keeps the hints of an unresolved side on the peer', () => {
+    expect(resolve({ src_kind: 'networkset', src_namespace: 'production', src_labels: { nets: 'corp' } })).toEqual({
+      kind: 'unresolved',
+      reason: 'no-address',
+      namespace: 'production',
+      labels: { nets: 'corp' },
+    });
+  });
+});
+
+describe('inventory against flow labels', async () => {
+  const { inventory } = await load();
+
+  it('uses the inventory labels when the flow disagrees, and counts the disagreement', () => {
+    const before = inventory.stats.labelDisagreements;
+    const agree = inventory.resolve(flow({ time: at('10:15'), src_ip: '10.1.0.11', src_labels: { app: 'web' } }), 'src');
+    expect(inventory.stats.labelDisagreements).toBe(before);
+    const disagree = inventory.resolve(flow({ time: at('10:15'), src_ip: '10.1.0.11', src_labels: { app: 'api' } }), 'src');
+    expect(inventory.stats.labelDisagreements).toBe(before + 1);
+    expect(endpointOf(disagree)).toBe(endpointOf(agree));
+    expect(endpointOf(disagree).labels.app).toBe('web');
+  });
+});
+
+describe('plain manifests (no snapshot time)', () => {
+  it('bind from creationTimestamp to deletionTimestamp, or for all time', async () => {
+    const { resources } = await load();
+    const inventory = buildInventory(resources.filter((r) => r.origin.file.endsWith('snapshot-1.json')));
+    const web = (hhmm: string) => describePeer(inventory.resolve(flow({ time: at(hhmm), src_ip: '10.1.0.11' }), 'src'));
+    expect(web('08:00')).toBe('address 10.1.0.11');
+    expect(web('23:00')).toBe('pod:production/web-a'); // no later snapshot says it is gone
+  });
+});
