@@ -1,0 +1,76 @@
+/**
+ * The policy sets the engine evaluates. A loaded set holds enforced and staged policies; a view holds only
+ * enforced ones (`staged === null`), so the engine never sees a staged kind, and names a Tier for every tier its
+ * policies use.
+ * - current: the enforced policies; staged ones are ignored (spec section 8, edge case 9.12).
+ * - proposed: each staged policy applied on top, by `Policy.id`: Set adds it or replaces the enforced policy with
+ *   the same identity (a StagedKubernetesNetworkPolicy stages a Kubernetes NetworkPolicy), Delete removes it.
+ *   This is flowaudit's what-if; Calico itself evaluates staged policies next to the enforced ones (felix
+ *   `calc/endpoint_lookup_cache.go`) and never sends a staged Delete to Felix.
+ * - overlay: a `--change` set applied to a base set.
+ */
+import { diagnostic, type Diagnostic } from './diagnostics.js';
+import { ENFORCED_KIND } from './identity.js';
+import type { NetworkSet, Policy, PolicySet, Tier } from './model.js';
+
+export function currentView(set: PolicySet): PolicySet {
+  return view(set, set.policies.filter((p) => p.staged === null));
+}
+
+export function proposedView(set: PolicySet): PolicySet {
+  return view(set, applyStaged(set.policies));
+}
+
+/**
+ * `base` with `change` applied. Every identity the change mentions is decided by the change alone: base
+ * policies with that id (enforced or staged) go, and the change's policy takes their place (a staged Set
+ * counts as the policy it stages; a staged Delete leaves nothing). Base staged policies for other identities
+ * stay staged. Tiers and network sets merge by name, the change winning.
+ */
+export function overlay(base: PolicySet, change: PolicySet): PolicySet {
+  const touched = new Set(change.policies.map((p) => p.id));
+  const policies = [...base.policies.filter((p) => !touched.has(p.id)), ...applyStaged(change.policies)];
+  const tiers = new Map<string, Tier>(base.tiers);
+  for (const [name, tier] of change.tiers) tiers.set(name, tier);
+  const sets = new Map<string, NetworkSet>();
+  for (const s of [...base.networkSets, ...change.networkSets]) sets.set(`${s.namespace ?? ''}/${s.name}`, s);
+  return { tiers, policies, networkSets: [...sets.values()] };
+}
+
+/**
+ * `unknown-tier` warnings for policies whose tier no Tier in the set defines. Run it on the set that is
+ * evaluated (after any overlay): a change set alone may use tiers its base defines.
+ */
+export function checkTierReferences(set: PolicySet): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const p of set.policies) {
+    if (set.tiers.has(p.tier) || p.origin === undefined) continue;
+    const message = `policy ${p.name} is in tier "${p.tier}", which no loaded Tier defines; it is treated as order last, default action Deny`;
+    out.push(diagnostic('unknown-tier', message, { ...p.origin, path: '' }));
+  }
+  return out;
+}
+
+/** A Tier for every tier the policies name: a missing one gets Calico's defaults (order nil = last, Deny). */
+function view(set: PolicySet, policies: readonly Policy[]): PolicySet {
+  const tiers = new Map(set.tiers);
+  for (const p of policies) {
+    if (!tiers.has(p.tier)) tiers.set(p.tier, { name: p.tier, order: null, defaultAction: 'Deny' });
+  }
+  return { tiers, policies, networkSets: set.networkSets };
+}
+
+/** The enforced policies with every staged Set and Delete applied, by id. */
+function applyStaged(policies: readonly Policy[]): Policy[] {
+  const byId = new Map<string, Policy>();
+  for (const p of policies) if (p.staged === null) byId.set(p.id, p);
+  for (const p of policies) {
+    if (p.staged === 'Set') byId.set(p.id, enforced(p));
+    else if (p.staged === 'Delete') byId.delete(p.id);
+  }
+  return [...byId.values()];
+}
+
+function enforced(p: Policy): Policy {
+  return p.staged === null ? p : { ...p, staged: null, sourceKind: ENFORCED_KIND[p.sourceKind] };
+}
