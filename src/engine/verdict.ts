@@ -1,34 +1,56 @@
 /**
  * What the engine decides for a flow, and why. Verdict objects are immutable and shared between flows that
- * decide the same way (the engine caches them), so nothing here is allocated per flow.
+ * decide the same way (the engine interns them), so nothing here is allocated per flow.
  */
-import type { Direction, RuleAction } from '../policy/model.js';
+import type { Direction } from '../policy/model.js';
 
 export type FinalVerdict = 'allow' | 'deny' | 'unknown';
 
-/** What decided one direction at one endpoint. */
+/**
+ * A rule of a policy: `policy` is the policy's display name (engine/policy-name.ts, Calico's flow-log naming, e.g.
+ * `prod/knp.default.allow-web`), `rule` its index in the rule list of the direction being evaluated.
+ */
+export interface RuleRef {
+  readonly tier: string;
+  readonly policy: string;
+  readonly rule: number;
+}
+
+/** What decided one direction at one endpoint. The `unknown-*` and `undecidable` kinds carry a reason. */
 export type Decider =
-  /** A rule acted (Allow or Deny; Pass is visible in `passed`). */
-  | { readonly kind: 'rule'; readonly tier: string; readonly policy: string; readonly rule: number; readonly action: 'Allow' | 'Deny' }
+  /** A rule acted (Allow or Deny; Pass and Log are visible in `path`). */
+  | (RuleRef & { readonly kind: 'rule'; readonly action: 'Allow' | 'Deny' })
   /** A policy of the tier selected the endpoint, no rule decided, and the tier's default action is Deny. */
   | { readonly kind: 'end-of-tier'; readonly tier: string }
-  /** No tier decided (none applied, or all passed): the pod's namespace profile allows. */
+  /** No tier decided (none applied, or all passed): a profile that allows everything (pods: `kns.<ns>`). */
   | { readonly kind: 'profile'; readonly profile: string }
-  /** No tier decided on a host endpoint without profiles: host endpoints are default deny. */
+  /** No tier or profile decided on a host endpoint: host endpoints are default deny. */
   | { readonly kind: 'host-default-deny'; readonly endpoint: string }
-  /** Felix failsafe port on a host endpoint. */
+  /** Felix failsafe port on a host endpoint: allowed before any policy (felix/rules/endpoints.go). */
   | { readonly kind: 'failsafe'; readonly port: number; readonly protocol: number }
   /** This side is not an endpoint: no policy constrains it. */
   | { readonly kind: 'no-endpoint' }
-  /** Could not decide: a rule needed data the flow lacks, or an L7 rule was reached. */
-  | { readonly kind: 'undecidable'; readonly tier: string; readonly policy: string; readonly rule: number; readonly reason: string };
+  /** A rule was reached whose match needs data the flow lacks, or that L3/L4 flow logs cannot decide. */
+  | (RuleRef & { readonly kind: 'undecidable'; readonly reason: string })
+  /** This side may be an endpoint the inventory does not know (a pod or host named but not resolved). */
+  | { readonly kind: 'unknown-endpoint'; readonly reason: string }
+  /** A host endpoint profile whose rules flowaudit does not have. */
+  | { readonly kind: 'unknown-profile'; readonly profile: string; readonly reason: string }
+  /** Policy did not allow, but the flow lacks `dst_port`, so a failsafe port may have allowed it. */
+  | { readonly kind: 'unknown-failsafe'; readonly protocol: number; readonly reason: string };
+
+/** A Pass or Log rule met on the way to the decision. */
+export interface PathStep extends RuleRef {
+  readonly action: 'Pass' | 'Log';
+}
 
 export interface DirectionVerdict {
   readonly direction: Direction;
+  /** Follows from `decider` alone (engine/verdicts.ts `verdictOf`); `no-endpoint` counts as allow. */
   readonly verdict: FinalVerdict;
   readonly decider: Decider;
-  /** Pass and Log rules met on the way (tier, policy, rule, action), in evaluation order. */
-  readonly path: readonly { readonly tier: string; readonly policy: string; readonly rule: number; readonly action: RuleAction }[];
+  /** Pass and Log rules met on the way, in evaluation order. */
+  readonly path: readonly PathStep[];
 }
 
 export interface Verdict {
@@ -36,6 +58,6 @@ export interface Verdict {
   readonly verdict: FinalVerdict;
   readonly egress: DirectionVerdict;
   readonly ingress: DirectionVerdict;
-  /** For `unknown`: why (the first undecidable direction's reason). */
+  /** For `unknown`: why, prefixed with the direction (the egress reason when both are unknown). */
   readonly reason?: string;
 }

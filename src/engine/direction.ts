@@ -1,0 +1,188 @@
+/**
+ * One direction at one endpoint (spec section 4, felix/rules/endpoints.go `endpointIptablesChain`):
+ * host endpoint failsafe ports first; then each tier with applicable policies, policies in order, rules in order,
+ * the first rule whose match holds acting (Allow and Deny decide, Pass leaves the tier, Log records and goes on);
+ * a tier that ends without a decision or Pass applies its default action (Deny drops, Pass goes on); after the
+ * last tier, the profiles.
+ *
+ * Unknown, never a guess: the first Allow, Deny or Pass rule whose match cannot be decided makes the direction
+ * unknown, even where later rules might have led to the same outcome. Log rules never decide, so one whose match
+ * is unknown is skipped (and left out of the path).
+ */
+import type { Direction } from '../policy/model.js';
+import type { RuleSite } from './applicable.js';
+import { type EvalContext, NO, type Side, type SideRole, type Tri, UNKNOWN, YES } from './context.js';
+import type { FailsafeTable } from './failsafe.js';
+import type { DirectionProgram, EndpointPrograms } from './program.js';
+import type { EndpointSubject } from './subject.js';
+import type { TraceEvent, TraceSink } from './trace.js';
+import type { Decider, DirectionVerdict, PathStep } from './verdict.js';
+import { Canonical, type VerdictInterner, verdictOf } from './verdicts.js';
+
+/** The profile kube-controllers gives auto-created host endpoints; it allows everything. */
+const DEFAULT_ALLOW_PROFILE = 'projectcalico-default-allow';
+
+const NO_ENDPOINT: Decider = Object.freeze({ kind: 'no-endpoint' });
+const UNKNOWN_ENDPOINT: Record<SideRole, Decider> = {
+  source: unknownEndpoint('source'),
+  destination: unknownEndpoint('destination'),
+};
+
+function unknownEndpoint(role: SideRole): Decider {
+  const reason = `the ${role} may be an endpoint the inventory does not know`;
+  return Object.freeze({ kind: 'unknown-endpoint', reason });
+}
+
+export class DirectionEvaluator {
+  /** Pass and Log steps of the evaluation under way (reused: evaluation is never re-entered). */
+  private readonly path: PathStep[] = [];
+  private pathLength = 0;
+  private readonly profiles = new Canonical<string, Decider>();
+  private readonly hostDefaultDeny = new Canonical<string, Decider>();
+  private readonly unknownProfiles = new Canonical<string, Decider>();
+  /** Keyed by protocol * 65536 + port. */
+  private readonly failsafes = new Canonical<number, Decider>();
+  private readonly unknownFailsafes = new Canonical<number, Decider>();
+  private readonly undecidable = new Map<RuleSite, Canonical<string, Decider>>();
+
+  constructor(
+    private readonly interner: VerdictInterner,
+    private readonly failsafe: FailsafeTable,
+    private readonly programs: (ep: EndpointSubject) => EndpointPrograms,
+  ) {}
+
+  /** `side` is the endpoint the direction is enforced at: the source for egress, the destination for ingress. */
+  decide(direction: Direction, side: Side, ctx: EvalContext, trace: TraceSink | undefined): DirectionVerdict {
+    const ep = side.subject;
+    if (ep === undefined) {
+      if (trace) trace({ kind: 'side', direction, at: noEndpointText(side) });
+      const decider = side.mayBeEndpoint ? UNKNOWN_ENDPOINT[side.role] : NO_ENDPOINT;
+      return this.interner.direction(direction, decider, this.path, 0);
+    }
+    if (trace) trace({ kind: 'side', direction, at: ep.endpoint.key });
+    let failsafe: Tri = NO;
+    if (ep.endpoint.kind === 'host') {
+      failsafe = this.failsafeMatch(direction, ctx);
+      if (trace) trace({ kind: 'failsafe', direction, result: triText(failsafe) });
+      if (failsafe === YES) {
+        const d = this.failsafes.get(ctx.proto * 65536 + ctx.dstPort!, failsafeDecider);
+        return this.interner.direction(direction, d, this.path, 0);
+      }
+    }
+    this.pathLength = 0;
+    // A traced evaluation runs the full program, so the trace shows every rule that matched.
+    const programs = this.programs(ep);
+    const program = trace ? programs.full(direction) : programs.for(direction, ctx.proto, ctx.dstPort);
+    let decider = this.tiersThenProfiles(direction, ep, program, ctx, trace);
+    if (failsafe === UNKNOWN && verdictOf(decider) === 'deny') {
+      decider = this.unknownFailsafes.get(ctx.proto, unknownFailsafeDecider);
+    }
+    return this.interner.direction(direction, decider, this.path, this.pathLength);
+  }
+
+  private failsafeMatch(direction: Direction, ctx: EvalContext): Tri {
+    if (!this.failsafe.coversProtocol(direction, ctx.proto)) return NO;
+    const port = ctx.dstPort;
+    if (port === undefined) return UNKNOWN;
+    return this.failsafe.has(direction, ctx.proto, port) ? YES : NO;
+  }
+
+  private tiersThenProfiles(
+    direction: Direction,
+    ep: EndpointSubject,
+    program: DirectionProgram,
+    ctx: EvalContext,
+    trace: TraceSink | undefined,
+  ): Decider {
+    const sites = program.sites;
+    let i = 0;
+    for (const span of program.tiers) {
+      const tier = span.tier;
+      if (trace) trace({ kind: 'tier', direction, tier: tier.name, policies: span.policies });
+      let passed = false;
+      for (; i < span.end; i++) {
+        const site = sites[i]!;
+        const m = site.rule.match(ctx);
+        if (m === NO) continue;
+        if (trace) trace(ruleEvent(direction, site, m, ctx.reason));
+        const outcome = site.outcome;
+        if (outcome.kind === 'step' && outcome.step.action === 'Log') {
+          if (m === YES) this.path[this.pathLength++] = outcome.step;
+          continue;
+        }
+        if (m === UNKNOWN) return this.undecidableAt(site, ctx.reason);
+        if (outcome.kind === 'decide') return outcome.decider;
+        this.path[this.pathLength++] = outcome.step;
+        passed = true;
+        break;
+      }
+      i = span.end;
+      if (!passed) {
+        if (trace) trace({ kind: 'tier-default', direction, tier: tier.name, action: tier.defaultAction });
+        if (tier.defaultAction === 'Deny') return tier.endOfTier;
+      }
+    }
+    return this.profilesOf(direction, ep, trace);
+  }
+
+  private undecidableAt(site: RuleSite, reason: string): Decider {
+    let byReason = this.undecidable.get(site);
+    if (byReason === undefined) this.undecidable.set(site, (byReason = new Canonical()));
+    return byReason.get(reason, (r) => ({ kind: 'undecidable', ...site.ref, reason: r }));
+  }
+
+  /**
+   * Pods: the namespace profile `kns.<ns>` allows everything (the service-account profile only carries labels).
+   * Host endpoints: the profiles they name, in order; none that decides means deny (host endpoints are default
+   * deny). Only profiles whose rules are known can decide here; any other makes the direction unknown.
+   */
+  private profilesOf(direction: Direction, ep: EndpointSubject, trace: TraceSink | undefined): Decider {
+    const e = ep.endpoint;
+    if (e.kind === 'pod') {
+      const profiles = [`kns.${e.namespace}`, `ksa.${e.namespace}.${e.serviceAccount}`];
+      if (trace) trace({ kind: 'profiles', direction, profiles });
+      return this.profiles.get(e.namespace, namespaceProfileDecider);
+    }
+    if (trace) trace({ kind: 'profiles', direction, profiles: e.profiles });
+    for (const profile of e.profiles) {
+      const allowsAll = profile === DEFAULT_ALLOW_PROFILE || profile.startsWith('kns.');
+      if (allowsAll) return this.profiles.get(profile, profileDecider);
+      if (profile.startsWith('ksa.')) continue;
+      return this.unknownProfiles.get(profile, unknownProfileDecider);
+    }
+    return this.hostDefaultDeny.get(e.key, hostDefaultDenyDecider);
+  }
+}
+
+function noEndpointText(side: Side): string {
+  if (side.mayBeEndpoint) return `unresolved ${side.role}`;
+  return `no endpoint (the ${side.role} is ${side.kind === 'address' ? 'an address' : 'unresolved'})`;
+}
+
+function triText(t: Tri): 'yes' | 'no' | 'unknown' {
+  return t === YES ? 'yes' : t === NO ? 'no' : 'unknown';
+}
+
+function ruleEvent(direction: Direction, site: RuleSite, m: Tri, reason: string): TraceEvent {
+  const event = { kind: 'rule', direction, ...site.ref, action: site.rule.action } as const;
+  return m === YES ? { ...event, match: 'yes' } : { ...event, match: 'unknown', reason };
+}
+
+const namespaceProfileDecider = (ns: string): Decider => ({ kind: 'profile', profile: `kns.${ns}` });
+const profileDecider = (profile: string): Decider => ({ kind: 'profile', profile });
+const hostDefaultDenyDecider = (endpoint: string): Decider => ({ kind: 'host-default-deny', endpoint });
+const unknownProfileDecider = (profile: string): Decider => ({
+  kind: 'unknown-profile',
+  profile,
+  reason: `host endpoint profile "${profile}": its rules are not loaded`,
+});
+const failsafeDecider = (key: number): Decider => ({
+  kind: 'failsafe',
+  protocol: Math.floor(key / 65536),
+  port: key % 65536,
+});
+const unknownFailsafeDecider = (protocol: number): Decider => ({
+  kind: 'unknown-failsafe',
+  protocol,
+  reason: 'policy denies, but the flow lacks dst_port, so a failsafe port may allow it',
+});

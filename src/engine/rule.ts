@@ -1,0 +1,220 @@
+/**
+ * A rule compiled once into a list of checks, cheapest and most decisive first (api/pkg/apis/projectcalico/v3/
+ * policy_common.go: every field present must hold). A rule matches when every check holds; it does not match as
+ * soon as one check fails; otherwise, when some check cannot be decided from the flow (or the rule is L7 /
+ * otherwise undecidable), its match is unknown. Checks that fail early spare the later ones, so the verdict cache
+ * records fewer flow fields as dependencies.
+ */
+import type { EntityMatch, IcmpMatch, PortMatch, Rule, RuleAction } from '../policy/model.js';
+import { CidrSet } from './address.js';
+import { type EvalContext, NO, type Side, type Tri, UNKNOWN, YES } from './context.js';
+import { PeerMatcher } from './peer-match.js';
+
+type Check = (ctx: EvalContext) => Tri;
+
+const ICMP = 1;
+const ICMPV6 = 58;
+
+/** Shares PeerMatchers between rules whose sides name the same peers (the same selectors, scope, accounts). */
+export type PeerMatcherTable = (entity: EntityMatch) => PeerMatcher;
+
+export class CompiledRule {
+  readonly index: number;
+  readonly action: RuleAction;
+  private readonly protocol: number | undefined;
+  private readonly notProtocol: number | undefined;
+  private readonly needsIcmp: boolean;
+  private readonly checks: readonly Check[];
+  private readonly undecidable: string | undefined;
+  /** Destination port ranges as [min, max, min, max...]; undefined when absent or when a named port is listed. */
+  private readonly dstRanges: readonly number[] | undefined;
+  private readonly dstNotRanges: readonly number[] | undefined;
+
+  constructor(rule: Rule, peers: PeerMatcherTable) {
+    this.index = rule.index;
+    this.action = rule.action;
+    this.protocol = rule.protocol;
+    this.notProtocol = rule.notProtocol;
+    this.needsIcmp = rule.icmp !== undefined;
+    const portProtocol = rule.protocol;
+    const src = rule.source;
+    const dst = rule.destination;
+    const checks: Check[] = [];
+    // Destination ports and both sides' identities read only the cache's primary key (or, for network sets,
+    // an IP only when identity does not settle it); IPs, src_port and ICMP fields come last.
+    addPortChecks(checks, dst, 'destination', portProtocol);
+    addPeerCheck(checks, src, 'source', peers);
+    addPeerCheck(checks, dst, 'destination', peers);
+    addNetChecks(checks, src, 'source');
+    addNetChecks(checks, dst, 'destination');
+    addPortChecks(checks, src, 'source', portProtocol);
+    if (rule.ipVersion !== undefined) checks.push(ipVersionCheck(rule.ipVersion));
+    if (rule.icmp !== undefined) checks.push(icmpCheck(rule.icmp, false));
+    if (rule.notICMP !== undefined) checks.push(icmpCheck(rule.notICMP, true));
+    this.checks = checks;
+    this.undecidable = rule.undecidable ?? servicesReason(src, dst);
+    this.dstRanges = rangesOnly(dst.ports);
+    this.dstNotRanges = rangesOnly(dst.notPorts);
+  }
+
+  /**
+   * False when the rule cannot match any flow of this protocol and destination port, whatever else the flow
+   * carries (protocol, notProtocol, ICMP, numeric destination ports): lets an endpoint's rule list be narrowed
+   * once per (protocol, port) instead of testing these on every evaluation.
+   */
+  couldMatch(proto: number, dstPort: number | undefined): boolean {
+    if (!this.admitsProtocol(proto)) return false;
+    if (dstPort === undefined) return true;
+    if (this.dstRanges !== undefined && !inRanges(this.dstRanges, dstPort)) return false;
+    if (this.dstNotRanges !== undefined && inRanges(this.dstNotRanges, dstPort)) return false;
+    return true;
+  }
+
+  match(ctx: EvalContext): Tri {
+    if (!this.admitsProtocol(ctx.proto)) return NO;
+    let reason: string | undefined;
+    for (const check of this.checks) {
+      const r = check(ctx);
+      if (r === NO) return NO;
+      if (r === UNKNOWN && reason === undefined) reason = ctx.reason;
+    }
+    if (reason === undefined && this.undecidable !== undefined) reason = this.undecidable;
+    if (reason === undefined) return YES;
+    ctx.reason = reason;
+    return UNKNOWN;
+  }
+
+  private admitsProtocol(proto: number): boolean {
+    if (this.protocol !== undefined && proto !== this.protocol) return false;
+    if (this.notProtocol !== undefined && proto === this.notProtocol) return false;
+    // An icmp match implies an ICMP protocol: ICMP rules never match TCP flows (spec 9.10).
+    return !this.needsIcmp || proto === ICMP || proto === ICMPV6;
+  }
+}
+
+function rangesOnly(ports: readonly PortMatch[] | undefined): readonly number[] | undefined {
+  if (ports === undefined || ports.some((p) => p.kind === 'named')) return undefined;
+  return ports.flatMap((p) => (p.kind === 'range' ? [p.min, p.max] : []));
+}
+
+function inRanges(ranges: readonly number[], port: number): boolean {
+  for (let i = 0; i < ranges.length; i += 2) if (port >= ranges[i]! && port <= ranges[i + 1]!) return true;
+  return false;
+}
+
+/** `services` peers need the Service's endpoints, which the cluster view does not carry. */
+function servicesReason(src: EntityMatch, dst: EntityMatch): string | undefined {
+  const side = src.services !== undefined ? 'source' : dst.services !== undefined ? 'destination' : undefined;
+  if (side === undefined) return undefined;
+  const s = (src.services ?? dst.services)!;
+  return `${side}.services (${s.namespace}/${s.name}) needs the Service's endpoints, which flowaudit does not load`;
+}
+
+function addPeerCheck(checks: Check[], entity: EntityMatch, role: 'source' | 'destination', peers: PeerMatcherTable) {
+  const matcher = peers(entity);
+  if (!matcher.constrains) return;
+  checks.push(role === 'source' ? (ctx) => matcher.match(ctx.src, ctx) : (ctx) => matcher.match(ctx.dst, ctx));
+}
+
+function addNetChecks(checks: Check[], entity: EntityMatch, role: 'source' | 'destination') {
+  const side = (ctx: EvalContext): Side => (role === 'source' ? ctx.src : ctx.dst);
+  if (entity.nets !== undefined) {
+    const nets = new CidrSet(entity.nets);
+    const what = `${role}.nets`;
+    checks.push((ctx) => ctx.addressIn(side(ctx), nets, what));
+  }
+  if (entity.notNets !== undefined) {
+    const notNets = new CidrSet(entity.notNets);
+    const what = `${role}.notNets`;
+    checks.push((ctx) => not(ctx.addressIn(side(ctx), notNets, what)));
+  }
+}
+
+function addPortChecks(checks: Check[], entity: EntityMatch, role: 'source' | 'destination', protocol?: number) {
+  const port = (ctx: EvalContext) => (role === 'source' ? ctx.srcPort() : ctx.dstPort);
+  const side = (ctx: EvalContext): Side => (role === 'source' ? ctx.src : ctx.dst);
+  if (entity.ports !== undefined) {
+    const ports = entity.ports;
+    checks.push((ctx) => anyPort(ports, side(ctx), port(ctx), protocol ?? ctx.proto, ctx));
+  }
+  if (entity.notPorts !== undefined) {
+    const notPorts = entity.notPorts;
+    checks.push((ctx) => not(anyPort(notPorts, side(ctx), port(ctx), protocol ?? ctx.proto, ctx)));
+  }
+}
+
+/** Whether the flow's port on `side` is one of `ports` (three-valued OR). */
+function anyPort(
+  ports: readonly PortMatch[],
+  side: Side,
+  port: number | undefined,
+  protocol: number,
+  ctx: EvalContext,
+): Tri {
+  let result: Tri = NO;
+  for (const p of ports) {
+    const r =
+      p.kind === 'range' ? inRange(p.min, p.max, port, side, ctx) : namedPort(p.name, protocol, port, side, ctx);
+    if (r === YES) return YES;
+    if (r === UNKNOWN) result = UNKNOWN;
+  }
+  return result;
+}
+
+function inRange(min: number, max: number, port: number | undefined, side: Side, ctx: EvalContext): Tri {
+  if (port === undefined) return ctx.unknown(`${side.role}.ports needs ${portField(side)}, which the flow lacks`);
+  return port >= min && port <= max ? YES : NO;
+}
+
+/**
+ * A named port resolves on the endpoint of the side it is written on, and matches only a port of that name and
+ * the rule's protocol (spec 9.8, 9.14); an address that is no endpoint has no named ports.
+ */
+function namedPort(name: string, protocol: number, port: number | undefined, side: Side, ctx: EvalContext): Tri {
+  if (side.kind === 'unresolved') return ctx.unknown(`${side.role}.ports "${name}": the ${side.role} is unresolved`);
+  if (side.subject === undefined) return NO;
+  let declared = false;
+  for (const np of side.subject.endpoint.namedPorts) {
+    if (np.name !== name || np.protocol !== protocol) continue;
+    declared = true;
+    if (port !== undefined && np.port === port) return YES;
+  }
+  if (!declared || port !== undefined) return NO;
+  return ctx.unknown(`${side.role}.ports "${name}" needs ${portField(side)}, which the flow lacks`);
+}
+
+function portField(side: Side): string {
+  return side.role === 'source' ? 'src_port' : 'dst_port';
+}
+
+function ipVersionCheck(version: 4 | 6): Check {
+  return (ctx) => {
+    const family = ctx.family();
+    if (family === undefined) return ctx.unknown('ipVersion needs an IP, which the flow lacks');
+    return family === version ? YES : NO;
+  };
+}
+
+/** `icmp` holds when type and code (where given) equal the flow's; `notICMP` is its negation. */
+function icmpCheck(m: IcmpMatch, negate: boolean): Check {
+  const what = negate ? 'notICMP' : 'icmp';
+  return (ctx) => {
+    if (ctx.proto !== ICMP && ctx.proto !== ICMPV6) return negate ? YES : NO;
+    let r: Tri = YES;
+    if (m.type !== undefined) {
+      const type = ctx.icmpType();
+      if (type === undefined) r = ctx.unknown(`${what} needs icmp_type, which the flow lacks`);
+      else if (type !== m.type) return negate ? YES : NO;
+    }
+    if (m.code !== undefined) {
+      const code = ctx.icmpCode();
+      if (code === undefined) r = ctx.unknown(`${what} needs icmp_code, which the flow lacks`);
+      else if (code !== m.code) return negate ? YES : NO;
+    }
+    return negate ? not(r) : r;
+  };
+}
+
+function not(t: Tri): Tri {
+  return t === YES ? NO : t === NO ? YES : UNKNOWN;
+}

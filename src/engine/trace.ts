@@ -1,0 +1,42 @@
+/**
+ * What `flowaudit explain` shows: the events of one evaluation, reported to a sink while the ordinary evaluation
+ * runs (OPA's QueryTracer pattern). Without a sink the evaluation pays one branch per event and allocates nothing
+ * for tracing; with one it decides exactly as without.
+ */
+import type { Direction, RuleAction } from '../policy/model.js';
+
+export type TraceEvent =
+  /** The endpoint whose policy decides this direction (`key`), or why no endpoint's policy applies. */
+  | { readonly kind: 'side'; readonly direction: Direction; readonly at: string }
+  /** Host endpoint failsafe ports were checked (before any policy). */
+  | { readonly kind: 'failsafe'; readonly direction: Direction; readonly result: 'yes' | 'no' | 'unknown' }
+  /** A tier with applicable policies starts. */
+  | {
+      readonly kind: 'tier';
+      readonly direction: Direction;
+      readonly tier: string;
+      readonly policies: readonly string[];
+    }
+  /** A rule's match held (or could not be decided); rules that did not match are not reported, so a policy
+   *  listed in its tier but absent from the rule events had no rule that matched. */
+  | {
+      readonly kind: 'rule';
+      readonly direction: Direction;
+      readonly tier: string;
+      readonly policy: string;
+      readonly rule: number;
+      readonly action: RuleAction;
+      readonly match: 'yes' | 'unknown';
+      readonly reason?: string;
+    }
+  /** The tier ended without Allow, Deny or Pass; its default action applies. */
+  | {
+      readonly kind: 'tier-default';
+      readonly direction: Direction;
+      readonly tier: string;
+      readonly action: 'Deny' | 'Pass';
+    }
+  /** No tier decided: the endpoint's profiles, in order. */
+  | { readonly kind: 'profiles'; readonly direction: Direction; readonly profiles: readonly string[] };
+
+export type TraceSink = (event: TraceEvent) => void;

@@ -1,0 +1,110 @@
+/** Host endpoints: failsafe ports, profiles, which policies select them, and hostNetwork pods. */
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_FAILSAFE_PORTS, formatDecision } from '../../src/engine/index.js';
+import type { FlowRecord } from '../../src/flows/record.js';
+import type { Peer } from '../../src/inventory/endpoint.js';
+import type { Policy } from '../../src/policy/model.js';
+import { address, at, cluster, compile, flow, host, pod, policy, policySet, TCP, UDP } from './builder.js';
+import type { EngineOptions } from '../../src/engine/index.js';
+
+const view = cluster({ namespaces: { prod: {} } });
+const node = host({ node: 'n1', labels: { role: 'node' }, ips: ['192.168.0.1'] });
+const web = pod({ ns: 'prod', name: 'web', labels: { app: 'web' }, ips: ['10.0.0.1'] });
+const outside = address('198.51.100.1');
+
+function decide(policies: Policy[], f: Partial<FlowRecord>, src: Peer, dst: Peer, options?: EngineOptions): string {
+  return formatDecision(compile(policySet(policies), view, options).evaluate(flow(f), src, dst));
+}
+
+describe('failsafe ports (felix/config/config_params.go defaults)', () => {
+  it('the defaults are Felix defaults', () => {
+    const text = (l: readonly { protocol: number; port: number }[]) => l.map((p) => `${p.protocol === TCP ? 'tcp' : 'udp'}:${p.port}`).join(',');
+    expect(text(DEFAULT_FAILSAFE_PORTS.inbound)).toBe('tcp:22,udp:68,tcp:179,tcp:2379,tcp:2380,tcp:5473,tcp:6443,tcp:6666,tcp:6667');
+    expect(text(DEFAULT_FAILSAFE_PORTS.outbound)).toBe('udp:53,udp:67,tcp:179,tcp:2379,tcp:2380,tcp:5473,tcp:6443,tcp:6666,tcp:6667');
+  });
+
+  it.each<[string, Partial<FlowRecord>, 'in' | 'out', string]>([
+    ['ssh in', { dst_port: 22 }, 'in', 'ingress=allow@(failsafe)/TCP:22'],
+    ['DHCP client in (udp 68)', { proto: UDP, dst_port: 68 }, 'in', 'ingress=allow@(failsafe)/UDP:68'],
+    ['BGP in', { dst_port: 179 }, 'in', 'ingress=allow@(failsafe)/TCP:179'],
+    ['kube-apiserver in', { dst_port: 6443 }, 'in', 'ingress=allow@(failsafe)/TCP:6443'],
+    ['DNS in is not failsafe', { proto: UDP, dst_port: 53 }, 'in', 'ingress=deny@(host-default-deny)/host:n1/*'],
+    ['ssh over UDP is not failsafe', { proto: UDP, dst_port: 22 }, 'in', 'ingress=deny@(host-default-deny)/host:n1/*'],
+    ['DNS out', { proto: UDP, dst_port: 53 }, 'out', 'egress=allow@(failsafe)/UDP:53'],
+    ['etcd out', { dst_port: 2379 }, 'out', 'egress=allow@(failsafe)/TCP:2379'],
+    ['ssh out is not failsafe', { dst_port: 22 }, 'out', 'egress=deny@(host-default-deny)/host:n1/*'],
+  ])('%s', (_n, f, dir, expected) => {
+    const text = dir === 'in' ? decide([], f, outside, at(node)).split('; ')[1] : decide([], f, at(node), outside).split('; ')[0];
+    expect(text).toBe(expected);
+  });
+
+  it('failsafe ports are allowed before policy: an explicit Deny does not cut ssh off', () => {
+    const deny = policy({ name: 'deny-all', selector: "role == 'node'", ingress: [{ action: 'Deny' }] });
+    expect(decide([deny], { dst_port: 22 }, outside, at(node)).split('; ')[1]).toBe('ingress=allow@(failsafe)/TCP:22');
+    expect(decide([deny], { dst_port: 80 }, outside, at(node)).split('; ')[1]).toBe('ingress=deny@default/default.deny-all#0');
+  });
+
+  it('FelixConfiguration failsafe ports replace the defaults', () => {
+    const options = { failsafe: { inbound: [{ protocol: TCP, port: 2222 }], outbound: [] } };
+    expect(decide([], { dst_port: 2222 }, outside, at(node), options).split('; ')[1]).toBe('ingress=allow@(failsafe)/TCP:2222');
+    expect(decide([], { dst_port: 22 }, outside, at(node), options).split('; ')[1]).toBe('ingress=deny@(host-default-deny)/host:n1/*');
+  });
+
+  it('workload endpoints have no failsafe ports', () => {
+    const deny = policy({ name: 'deny-all', ingress: [{ action: 'Deny' }] });
+    expect(decide([deny], { dst_port: 22 }, outside, at(web)).split('; ')[1]).toBe('ingress=deny@default/default.deny-all#0');
+  });
+});
+
+describe('host endpoint policy and profiles', () => {
+  it.each<[string, Policy[], string]>([
+    ['a GlobalNetworkPolicy selecting the host allows', [policy({ name: 'web-in', selector: "role == 'node'", ingress: [{ action: 'Allow', protocol: TCP, destination: { ports: [80] } }] })],
+      'ingress=allow@default/default.web-in#0'],
+    ['a selecting policy that matches nothing drops at the end of the tier', [policy({ name: 'https-in', selector: "role == 'node'", ingress: [{ action: 'Allow', protocol: TCP, destination: { ports: [443] } }] })],
+      'ingress=deny@default/(end-of-tier)'],
+    ['namespaced policies never select host endpoints', [policy({ name: 'np', namespace: 'prod', ingress: [{ action: 'Allow' }] })],
+      'ingress=deny@(host-default-deny)/host:n1/*'],
+    ['an applyOnForward policy also applies to traffic to the host (Felix renders it into both chains)', [policy({ name: 'aof', selector: "role == 'node'", applyOnForward: true, ingress: [{ action: 'Allow' }] })],
+      'ingress=allow@default/default.aof#0'],
+    ['a GNP namespaceSelector all() selects pods only', [policy({ name: 'pods', namespaceSelector: 'all()', ingress: [{ action: 'Allow' }] })],
+      'ingress=deny@(host-default-deny)/host:n1/*'],
+    ['a GNP namespaceSelector sees no labels on a host endpoint, so !has() selects it (pcns. prefix)', [policy({ name: 'odd', namespaceSelector: '!has(team)', ingress: [{ action: 'Allow' }] })],
+      'ingress=allow@default/default.odd#0'],
+  ])('%s', (_n, policies, expected) => {
+    expect(decide(policies, { dst_port: 80 }, outside, at(node)).split('; ')[1]).toBe(expected);
+  });
+
+  it.each<[string, string[], string]>([
+    ['no profiles: default deny', [], 'ingress=deny@(host-default-deny)/host:n2/eth0'],
+    ['projectcalico-default-allow allows', ['projectcalico-default-allow'], 'ingress=allow@(profile)/projectcalico-default-allow'],
+    ['a profile whose rules are not loaded: unknown', ['custom'], 'ingress=unknown@(unknown-profile)/custom'],
+  ])('profiles: %s', (_n, profiles, expected) => {
+    const h = host({ node: 'n2', iface: 'eth0', profiles, ips: ['192.168.0.2'] });
+    expect(decide([], { dst_port: 80 }, outside, at(h)).split('; ')[1]).toBe(expected);
+  });
+
+  it('without dst_port a TCP flow might be on a failsafe port: a deny becomes unknown, an allow stays', () => {
+    const noPort = { dst_port: undefined };
+    expect(decide([], noPort, outside, at(node)).split('; ')[1]).toBe('ingress=unknown@(unknown-failsafe)/TCP');
+    const allow = policy({ name: 'all-in', selector: "role == 'node'", ingress: [{ action: 'Allow' }] });
+    expect(decide([allow], noPort, outside, at(node)).split('; ')[1]).toBe('ingress=allow@default/default.all-in#0');
+  });
+});
+
+describe('hostNetwork pods are not workload endpoints', () => {
+  const agent = pod({ ns: 'prod', name: 'agent', labels: { app: 'agent' }, ips: ['192.168.0.1'], hostNetwork: true });
+
+  it('no workload policy applies to them', () => {
+    const deny = policy({ name: 'deny-all', ingress: [{ action: 'Deny' }], egress: [{ action: 'Deny' }] });
+    expect(decide([deny], {}, at(agent), outside)).toBe('egress=allow@(no-endpoint); ingress=allow@(no-endpoint)');
+  });
+
+  it('rule selectors do not match them; nets on their (node) IP do', () => {
+    const p = policy({
+      name: 'p',
+      selector: "app == 'web'",
+      ingress: [{ action: 'Deny', source: { selector: "app == 'agent'" } }, { action: 'Allow', source: { nets: ['192.168.0.0/24'] } }],
+    });
+    expect(decide([p], {}, at(agent), at(web)).split('; ')[1]).toBe('ingress=allow@default/default.p#1');
+  });
+});
