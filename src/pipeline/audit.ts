@@ -1,0 +1,56 @@
+/**
+ * The synchronous heart of every entry point (replay, daemon, stdin): resolve both sides of a decoded flow,
+ * evaluate it under the current view and, when given, the proposed one, and classify the difference.
+ * No I/O: callers hand it whole batches.
+ */
+import type { CompiledPolicySet } from '../engine/index.js';
+import type { DecodedFlow } from '../flows/record.js';
+import type { Peer } from '../inventory/endpoint.js';
+import { classify, observedMismatch } from './classify.js';
+import type { Outcome } from './outcome.js';
+
+/** What the auditor needs of the inventory: time-aware resolution of one side of a flow. */
+export interface PeerResolver {
+  resolve(record: DecodedFlow['record'], side: 'src' | 'dst'): Peer;
+}
+
+export interface AuditViews {
+  readonly current: CompiledPolicySet;
+  readonly proposed: CompiledPolicySet | undefined;
+}
+
+export class Auditor {
+  constructor(
+    private views: AuditViews,
+    private readonly resolver: PeerResolver,
+  ) {}
+
+  /** Swaps the policy views atomically between batches (daemon reloads). */
+  setViews(views: AuditViews): void {
+    this.views = views;
+  }
+
+  audit(flow: DecodedFlow): Outcome {
+    const { current, proposed } = this.views;
+    const record = flow.record;
+    const src = this.resolver.resolve(record, 'src');
+    const dst = this.resolver.resolve(record, 'dst');
+    const now = current.evaluate(record, src, dst);
+    const next = proposed?.evaluate(record, src, dst);
+    return {
+      flow,
+      src,
+      dst,
+      current: now,
+      proposed: next,
+      cls: next === undefined ? undefined : classify(now.verdict, next.verdict),
+      mismatch: observedMismatch(record.action, now.verdict),
+    };
+  }
+
+  auditBatch(flows: readonly DecodedFlow[]): Outcome[] {
+    const out = new Array<Outcome>(flows.length);
+    for (let i = 0; i < flows.length; i++) out[i] = this.audit(flows[i]!);
+    return out;
+  }
+}

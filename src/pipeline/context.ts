@@ -1,0 +1,110 @@
+/**
+ * Everything an audit needs before the first flow: policy files loaded and validated, the current and proposed
+ * views, the inventory, and both views compiled. Shared by replay, explain and the daemon (and its reloads).
+ */
+import { createHash } from 'node:crypto';
+import { compilePolicySet, type CompiledPolicySet } from '../engine/index.js';
+import { buildInventory } from '../inventory/build.js';
+import type { Inventory } from '../inventory/inventory.js';
+import { parseInventoryArg, snapshotTimes } from '../inventory/snapshot-arg.js';
+import { formatDiagnostic, type Diagnostic } from '../policy/diagnostics.js';
+import { loadResources } from '../policy/load.js';
+import type { PolicySet } from '../policy/model.js';
+import { checkTierReferences, currentView, overlay, proposedView } from '../policy/views.js';
+import type { AuditViews } from './audit.js';
+
+/** Where the proposed view comes from: a whole second set, a change laid over the current one, or staged kinds. */
+export type Proposal =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'set'; readonly paths: readonly string[] }
+  | { readonly kind: 'change'; readonly paths: readonly string[] }
+  | { readonly kind: 'staged' };
+
+export interface AuditSources {
+  readonly policies: readonly string[];
+  readonly proposal: Proposal;
+  /** `--inventory` arguments, `FILE` or `FILE@TIME` for snapshots. */
+  readonly inventory: readonly string[];
+}
+
+export interface AuditContext {
+  readonly views: AuditViews;
+  readonly inventory: Inventory;
+  /** Every problem found in every file, errors and warnings, in load order. */
+  readonly diagnostics: readonly Diagnostic[];
+  readonly errors: number;
+  /** Short content hash of the views, stored with every result row. */
+  readonly policyVersion: string;
+}
+
+export async function loadAuditContext(sources: AuditSources): Promise<AuditContext> {
+  const inventoryArgs = sources.inventory.map(parseInventoryArg);
+  const [base, second, ...snapshots] = await Promise.all([
+    loadResources([...sources.policies]),
+    sources.proposal.kind === 'set' || sources.proposal.kind === 'change'
+      ? loadResources([...sources.proposal.paths])
+      : undefined,
+    // One load per --inventory argument: two snapshots of one pod are two observations, not a duplicate.
+    ...inventoryArgs.map((a) => loadResources([a.path])),
+  ]);
+  const diagnostics = [...base.diagnostics, ...(second?.diagnostics ?? []), ...snapshots.flatMap((s) => s!.diagnostics)];
+  const inventory = buildInventory([...base.inventory, ...(second?.inventory ?? []), ...snapshots.flatMap((s) => s!.inventory)], {
+    snapshotTimes: snapshotTimes(inventoryArgs),
+  });
+  diagnostics.push(...inventory.diagnostics);
+  const current = currentView(base.policySet);
+  const proposedSet = proposedSetFor(sources.proposal, base.policySet, second?.policySet);
+  // Tier references are checked on the sets that are evaluated: a change may use tiers its base defines.
+  const unknownTiers = [base.policySet, ...(second ? [sources.proposal.kind === 'change' ? overlay(base.policySet, second.policySet) : second.policySet] : [])]
+    .flatMap(checkTierReferences);
+  diagnostics.push(...new Map(unknownTiers.map((d) => [formatDiagnostic(d), d])).values());
+  const views: AuditViews = {
+    current: compilePolicySet(current, inventory),
+    proposed: proposedSet === undefined ? undefined : compilePolicySet(proposedSet, inventory),
+  };
+  return {
+    views,
+    inventory,
+    diagnostics,
+    errors: diagnostics.filter((d) => d.severity === 'error').length,
+    policyVersion: policyVersion(current, proposedSet),
+  };
+}
+
+function proposedSetFor(p: Proposal, base: PolicySet, second: PolicySet | undefined): PolicySet | undefined {
+  switch (p.kind) {
+    case 'none':
+      return undefined;
+    case 'staged':
+      return proposedView(base);
+    case 'set':
+      return proposedView(second!);
+    case 'change':
+      return proposedView(overlay(base, second!));
+  }
+}
+
+/** Hash of the views' content (selectors by canonical text, origins left out so moving a file changes nothing). */
+export function policyVersion(current: PolicySet, proposed: PolicySet | undefined): string {
+  const h = createHash('sha256');
+  const feed = (set: PolicySet): void => {
+    h.update(JSON.stringify([...set.tiers.values()].sort((a, b) => (a.name < b.name ? -1 : 1))));
+    for (const p of [...set.policies].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+      h.update(JSON.stringify(p, canonicalReplacer));
+    }
+    h.update(JSON.stringify(set.networkSets, canonicalReplacer));
+  };
+  feed(current);
+  h.update('\u0000proposed\u0000');
+  if (proposed) feed(proposed);
+  return h.digest('hex').slice(0, 12);
+}
+
+function canonicalReplacer(key: string, value: unknown): unknown {
+  if (key === 'origin') return undefined;
+  if (value instanceof Uint8Array) return Array.from(value);
+  if (value !== null && typeof value === 'object' && 'canonical' in value && 'matches' in value) {
+    return (value as { canonical: string }).canonical;
+  }
+  return value;
+}

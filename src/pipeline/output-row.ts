@@ -1,0 +1,170 @@
+/**
+ * Shapes an Outcome into the replay output row (docs/results.md): the flow's canonical fields (extra input fields
+ * carried through), then the verdict columns. One shape for JSONL and CSV.
+ */
+import { formatDecision } from '../engine/format.js';
+import type { Verdict } from '../engine/verdict.js';
+import { protocolName } from '../flows/protocol.js';
+import type { FlowRecord } from '../flows/record.js';
+import type { Outcome } from './outcome.js';
+
+/** Verdicts are shared between flows, so their rule text is formatted once per verdict object. */
+const ruleText = new WeakMap<Verdict, string>();
+export function ruleColumn(v: Verdict): string {
+  let text = ruleText.get(v);
+  if (text === undefined) {
+    text = formatDecision(v);
+    ruleText.set(v, text);
+  }
+  return text;
+}
+
+/** Canonical flow columns in CSV order; anything else a record carries goes to the `extra` JSON column. */
+export const FLOW_COLUMNS = [
+  'time', 'src_ip', 'src_port', 'dst_ip', 'dst_port', 'proto', 'icmp_type', 'icmp_code', 'action', 'reporter',
+  'bytes', 'packets', 'count', 'src_kind', 'src_namespace', 'src_name', 'src_service_account', 'src_labels',
+  'dst_kind', 'dst_namespace', 'dst_name', 'dst_service_account', 'dst_labels',
+] as const;
+
+export const VERDICT_COLUMNS = [
+  'src_endpoint', 'dst_endpoint', 'verdict', 'reason', 'rule', 'proposed_verdict', 'proposed_reason', 'proposed_rule', 'class', 'observed_mismatch',
+] as const;
+
+export const SOURCE_COLUMN = 'source';
+
+const KNOWN = new Set<string>(FLOW_COLUMNS);
+
+/**
+ * The resolved endpoints (their inventory key, as they were at the flow's time) and the verdict columns of one
+ * outcome; absent ones (no endpoint, no proposal, no observed action) are left out.
+ */
+export function verdictFields(o: Outcome): Record<string, string | boolean> {
+  const out: Record<string, string | boolean> = {};
+  if (o.src.kind === 'endpoint') out.src_endpoint = o.src.endpoint.key;
+  if (o.dst.kind === 'endpoint') out.dst_endpoint = o.dst.endpoint.key;
+  out.verdict = o.current.verdict;
+  if (o.current.reason !== undefined) out.reason = o.current.reason;
+  out.rule = ruleColumn(o.current);
+  if (o.proposed !== undefined) {
+    out.proposed_verdict = o.proposed.verdict;
+    if (o.proposed.reason !== undefined) out.proposed_reason = o.proposed.reason;
+    out.proposed_rule = ruleColumn(o.proposed);
+    out.class = o.cls ?? 'unknown';
+  }
+  if (o.flow.record.action !== undefined) out.observed_mismatch = o.mismatch;
+  return out;
+}
+
+/** The flow's fields as written back: time as RFC 3339, protocol by name. */
+export function flowFields(record: FlowRecord): Record<string, unknown> {
+  return {
+    ...record,
+    time: record.time === undefined ? undefined : new Date(record.time).toISOString(),
+    proto: protocolName(record.proto),
+  };
+}
+
+export function sourceText(o: Outcome): string {
+  const p = o.flow.pos;
+  return p.kind === 'file' ? `${p.file}:${p.line}` : `kafka:${p.topic}/${p.partition}/${p.offset}`;
+}
+
+/**
+ * The JSONL row, assembled from pieces (pino's way): the record is stringified once with `time` and `proto` in
+ * their written form, and the verdict columns are a fragment built once per (verdict, proposed verdict) pair,
+ * since verdicts are shared objects. Same keys and order as `{...flowFields(record), ...verdictFields(o)}`.
+ */
+export function toJsonLine(o: Outcome): string {
+  const record = o.flow.record;
+  const { time, proto } = record;
+  // Written forms swapped in for the one stringify and put back: no copy of the record per flow.
+  const mutable = record as Record<string, unknown>;
+  mutable.time = time === undefined ? undefined : new Date(time).toISOString();
+  mutable.proto = protocolName(proto);
+  let json: string;
+  try {
+    json = JSON.stringify(record);
+  } finally {
+    mutable.time = time;
+    mutable.proto = proto;
+  }
+  let tail = '';
+  if (o.src.kind === 'endpoint') tail += `,"src_endpoint":${endpointJson(o.src.endpoint)}`;
+  if (o.dst.kind === 'endpoint') tail += `,"dst_endpoint":${endpointJson(o.dst.endpoint)}`;
+  tail += verdictFragment(o.current, o.proposed, o.cls);
+  if (record.action !== undefined) tail += o.mismatch ? ',"observed_mismatch":true' : ',"observed_mismatch":false';
+  return `${json.slice(0, -1)}${tail}}`;
+}
+
+const endpointKeys = new WeakMap<object, string>();
+function endpointJson(e: { readonly key: string }): string {
+  let text = endpointKeys.get(e);
+  if (text === undefined) {
+    text = JSON.stringify(e.key);
+    endpointKeys.set(e, text);
+  }
+  return text;
+}
+
+const NO_PROPOSAL = {};
+const fragments = new WeakMap<Verdict, WeakMap<object, string>>();
+function verdictFragment(current: Verdict, proposed: Verdict | undefined, cls: string | undefined): string {
+  let byProposed = fragments.get(current);
+  if (byProposed === undefined) {
+    byProposed = new WeakMap();
+    fragments.set(current, byProposed);
+  }
+  const key = proposed ?? NO_PROPOSAL;
+  let text = byProposed.get(key);
+  if (text === undefined) {
+    const fields: Record<string, string> = { verdict: current.verdict };
+    if (current.reason !== undefined) fields.reason = current.reason;
+    fields.rule = ruleColumn(current);
+    if (proposed !== undefined) {
+      fields.proposed_verdict = proposed.verdict;
+      if (proposed.reason !== undefined) fields.proposed_reason = proposed.reason;
+      fields.proposed_rule = ruleColumn(proposed);
+      fields.class = cls ?? 'unknown';
+    }
+    text = `,${JSON.stringify(fields).slice(1, -1)}`;
+    byProposed.set(key, text);
+  }
+  return text;
+}
+
+/** One CSV record in the column order of `csvHeader(withProposal)`. */
+export function toCsvRecord(o: Outcome, withProposal: boolean): unknown[] {
+  const flow = flowFields(o.flow.record);
+  const verdict = verdictFields(o);
+  const row: unknown[] = [];
+  for (const c of FLOW_COLUMNS) {
+    const v = flow[c];
+    row.push(v !== null && typeof v === 'object' ? labelsText(v as Record<string, string>) : v);
+  }
+  for (const c of verdictColumns(withProposal)) row.push(verdict[c]);
+  const extra: Record<string, unknown> = {};
+  let hasExtra = false;
+  for (const k of Object.keys(o.flow.record)) {
+    if (!KNOWN.has(k)) {
+      extra[k] = o.flow.record[k];
+      hasExtra = true;
+    }
+  }
+  row.push(hasExtra ? JSON.stringify(extra) : '');
+  return row;
+}
+
+export function csvHeader(withProposal: boolean): string[] {
+  return [...FLOW_COLUMNS, ...verdictColumns(withProposal), 'extra'];
+}
+
+function verdictColumns(withProposal: boolean): readonly string[] {
+  return withProposal ? VERDICT_COLUMNS : VERDICT_COLUMNS.filter((c) => !c.startsWith('proposed') && c !== 'class');
+}
+
+/** Labels in CSV as `k=v;k=v`, the form the CSV decoder reads back. */
+function labelsText(labels: Record<string, string>): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(';');
+}

@@ -1,0 +1,194 @@
+/**
+ * Which rules block traffic: groups the rows denied under the evaluated view (the proposed one when there is
+ * one, else the current one) by the element that denied them, with counts, first/last seen and examples.
+ * Pure and incremental: rows are added one at a time, so a report over weeks of flows runs in bounded memory
+ * (distinct peers and examples are kept per group, examples capped).
+ */
+import { parseRuleColumn, type RuleToken } from '../engine/format.js';
+import type { ChangeClass } from '../pipeline/result.js';
+import type { ReportRow } from './row.js';
+
+export type GroupBy = 'rule' | 'policy' | 'namespace' | 'pair';
+
+export interface ExampleFlow {
+  readonly src: string;
+  readonly dst: string;
+  readonly service: string;
+  readonly flows: number;
+}
+
+export interface ReportGroup {
+  readonly key: string;
+  readonly direction: string;
+  readonly flows: number;
+  readonly bytes: number;
+  readonly sources: number;
+  readonly destinations: number;
+  readonly firstSeen: number | undefined;
+  readonly lastSeen: number | undefined;
+  /** Of these flows, how many the current set allows (the proposal would block them). */
+  readonly wouldBlock: number;
+  /** Of these flows, how many the logs show as allowed: real traffic that got through. */
+  readonly observedAllowed: number;
+  readonly examples: readonly ExampleFlow[];
+}
+
+export interface Report {
+  readonly by: GroupBy;
+  /** Whether rows carried a proposed verdict (then groups are of the proposed view). */
+  readonly proposed: boolean;
+  readonly totals: {
+    readonly rows: number;
+    readonly flows: number;
+    readonly verdicts: Readonly<Record<string, number>>;
+    readonly classes: Readonly<Record<string, number>>;
+    readonly mismatches: number;
+    readonly unparsedRules: number;
+  };
+  readonly groups: readonly ReportGroup[];
+}
+
+/** Distinct tuples tracked per group for examples; later tuples only count when already tracked. */
+const EXAMPLE_CAP = 1000;
+
+interface MutableGroup {
+  key: string;
+  direction: string;
+  flows: number;
+  bytes: number;
+  sources: Set<string>;
+  destinations: Set<string>;
+  firstSeen: number | undefined;
+  lastSeen: number | undefined;
+  wouldBlock: number;
+  observedAllowed: number;
+  examples: Map<string, { src: string; dst: string; service: string; flows: number }>;
+}
+
+export class ReportBuilder {
+  private readonly groups = new Map<string, MutableGroup>();
+  private rows = 0;
+  private flows = 0;
+  private mismatches = 0;
+  private unparsedRules = 0;
+  private proposed = false;
+  private readonly verdicts: Record<string, number> = {};
+  private readonly classes: Record<string, number> = {};
+
+  constructor(
+    private readonly by: GroupBy,
+    private readonly top: number,
+  ) {}
+
+  add(row: ReportRow): void {
+    this.rows++;
+    this.flows += row.flows;
+    const verdict = row.proposedVerdict ?? row.verdict;
+    this.verdicts[verdict] = (this.verdicts[verdict] ?? 0) + row.flows;
+    if (row.cls !== undefined) {
+      this.proposed = true;
+      this.classes[row.cls] = (this.classes[row.cls] ?? 0) + row.flows;
+    }
+    if (row.observedAction !== undefined && row.verdict !== 'unknown' && row.observedAction !== row.verdict) {
+      this.mismatches += row.flows;
+    }
+    if (verdict !== 'deny') return;
+    const tokens = parseRuleColumn(row.proposedRule ?? row.rule);
+    // Egress is checked first on the wire: when both directions deny, egress is what dropped the packet.
+    const denied = tokens?.find((t) => t.direction === 'egress' && t.verdict === 'deny') ??
+      tokens?.find((t) => t.verdict === 'deny');
+    if (!denied) {
+      this.unparsedRules++;
+      return;
+    }
+    const key = groupKey(this.by, denied, row);
+    let g = this.groups.get(key);
+    if (!g) {
+      g = {
+        key,
+        direction: denied.direction,
+        flows: 0,
+        bytes: 0,
+        sources: new Set(),
+        destinations: new Set(),
+        firstSeen: undefined,
+        lastSeen: undefined,
+        wouldBlock: 0,
+        observedAllowed: 0,
+        examples: new Map(),
+      };
+      this.groups.set(key, g);
+    }
+    g.flows += row.flows;
+    g.bytes += row.bytes;
+    g.sources.add(row.src);
+    g.destinations.add(row.dst);
+    if (row.time !== undefined) {
+      if (g.firstSeen === undefined || row.time < g.firstSeen) g.firstSeen = row.time;
+      if (g.lastSeen === undefined || row.time > g.lastSeen) g.lastSeen = row.time;
+    }
+    if (row.cls === ('would-block' satisfies ChangeClass)) g.wouldBlock += row.flows;
+    if (row.observedAction === 'allow') g.observedAllowed += row.flows;
+    const exKey = `${row.src}\u0000${row.dst}\u0000${row.service}`;
+    const ex = g.examples.get(exKey);
+    if (ex) ex.flows += row.flows;
+    else if (g.examples.size < EXAMPLE_CAP) {
+      g.examples.set(exKey, { src: row.src, dst: row.dst, service: row.service, flows: row.flows });
+    }
+  }
+
+  build(): Report {
+    const groups = [...this.groups.values()]
+      .map(
+        (g): ReportGroup => ({
+          key: g.key,
+          direction: g.direction,
+          flows: g.flows,
+          bytes: g.bytes,
+          sources: g.sources.size,
+          destinations: g.destinations.size,
+          firstSeen: g.firstSeen,
+          lastSeen: g.lastSeen,
+          wouldBlock: g.wouldBlock,
+          observedAllowed: g.observedAllowed,
+          examples: [...g.examples.values()]
+            .sort((a, b) => b.flows - a.flows || cmp(a.src, b.src) || cmp(a.dst, b.dst) || cmp(a.service, b.service))
+            .slice(0, this.top),
+        }),
+      )
+      .sort((a, b) => b.flows - a.flows || cmp(a.key, b.key));
+    return {
+      by: this.by,
+      proposed: this.proposed,
+      totals: {
+        rows: this.rows,
+        flows: this.flows,
+        verdicts: { ...this.verdicts },
+        classes: { ...this.classes },
+        mismatches: this.mismatches,
+        unparsedRules: this.unparsedRules,
+      },
+      groups,
+    };
+  }
+}
+
+function groupKey(by: GroupBy, t: RuleToken, row: ReportRow): string {
+  switch (by) {
+    case 'rule':
+      return `${t.direction} ${t.where}`;
+    case 'policy':
+      return t.policy !== undefined ? `${t.direction} ${t.tier}/${t.policy}` : `${t.direction} ${t.where}`;
+    case 'namespace': {
+      // The namespace of the endpoint whose policy denied: egress at the source, ingress at the destination.
+      const ns = t.direction === 'egress' ? row.srcNamespace : row.dstNamespace;
+      return `${t.direction} ${ns ?? '(no namespace)'}`;
+    }
+    case 'pair':
+      return `${t.direction} ${row.src} -> ${row.dst}`;
+  }
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,69 @@
+/** Renders a Report as a terminal table, CSV (one row per group) or JSON. */
+import Table from 'cli-table3';
+import { stringify } from 'csv-stringify/sync';
+import type { Report, ReportGroup } from './aggregate.js';
+
+const CSV_COLUMNS = [
+  'group', 'direction', 'flows', 'bytes', 'sources', 'destinations', 'first_seen', 'last_seen', 'would_block',
+  'observed_allowed', 'examples',
+] as const;
+
+export function renderCsv(r: Report): string {
+  return stringify([
+    [...CSV_COLUMNS],
+    ...r.groups.map((g) => [
+      g.key, g.direction, g.flows, g.bytes, g.sources, g.destinations, iso(g.firstSeen), iso(g.lastSeen),
+      g.wouldBlock, g.observedAllowed, g.examples.map(exampleText).join('; '),
+    ]),
+  ]);
+}
+
+export function renderJson(r: Report): string {
+  const groups = r.groups.map((g) => ({ ...g, firstSeen: iso(g.firstSeen), lastSeen: iso(g.lastSeen) }));
+  return `${JSON.stringify({ ...r, groups }, null, 2)}\n`;
+}
+
+export function renderTable(r: Report): string {
+  const lines: string[] = [summaryLine(r), ''];
+  if (r.groups.length === 0) {
+    lines.push(`No flows are denied under the ${r.proposed ? 'proposed' : 'current'} policy set.`);
+    return `${lines.join('\n')}\n`;
+  }
+  lines.push(`Denied under the ${r.proposed ? 'proposed' : 'current'} policy set, by ${r.by}:`);
+  const table = new Table({
+    head: ['group', 'flows', 'would block', 'seen allowed', 'bytes', 'srcs', 'dsts', 'first seen', 'last seen'],
+    style: { head: [], border: [], compact: true },
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  });
+  for (const g of r.groups) {
+    table.push([g.key, g.flows, g.wouldBlock, g.observedAllowed, g.bytes, g.sources, g.destinations, iso(g.firstSeen), iso(g.lastSeen)]);
+  }
+  lines.push(table.toString(), '');
+  for (const g of r.groups) lines.push(...examplesBlock(g));
+  return `${lines.join('\n')}\n`;
+}
+
+function summaryLine(r: Report): string {
+  const t = r.totals;
+  const parts = [`${t.rows} rows, ${t.flows} flows`];
+  const verdicts = Object.entries(t.verdicts).sort().map(([k, v]) => `${k} ${v}`);
+  if (verdicts.length) parts.push(`${r.proposed ? 'proposed: ' : ''}${verdicts.join(', ')}`);
+  const classes = Object.entries(t.classes).sort().map(([k, v]) => `${k} ${v}`);
+  if (classes.length) parts.push(classes.join(', '));
+  if (t.mismatches) parts.push(`${t.mismatches} flows disagree with the observed action`);
+  if (t.unparsedRules) parts.push(`${t.unparsedRules} denied rows with an unreadable rule column`);
+  return parts.join(' | ');
+}
+
+function examplesBlock(g: ReportGroup): string[] {
+  if (g.examples.length === 0) return [];
+  return [`${g.key}:`, ...g.examples.map((e) => `  ${exampleText(e)}`), ''];
+}
+
+function exampleText(e: { src: string; dst: string; service: string; flows: number }): string {
+  return `${e.src} -> ${e.dst} ${e.service} (${e.flows})`;
+}
+
+function iso(ms: number | undefined): string {
+  return ms === undefined ? '' : new Date(ms).toISOString();
+}

@@ -1,0 +1,24 @@
+import type { ChangeClass } from '../pipeline/result.js';
+import type { FinalVerdict } from '../engine/verdict.js';
+
+/** What a report needs of one result row, whichever store it came from (results file, ClickHouse). */
+export interface ReportRow {
+  /** Epoch ms; undefined when the flow had no time. */
+  readonly time: number | undefined;
+  /** `<namespace>/<name>` for endpoints, else the IP, else `?`. */
+  readonly src: string;
+  readonly dst: string;
+  readonly srcNamespace: string | undefined;
+  readonly dstNamespace: string | undefined;
+  /** `TCP/443`, `ICMP`. */
+  readonly service: string;
+  /** Connections this row stands for (`count`, default 1). */
+  readonly flows: number;
+  readonly bytes: number;
+  readonly observedAction: 'allow' | 'deny' | undefined;
+  readonly verdict: FinalVerdict;
+  readonly rule: string;
+  readonly proposedVerdict: FinalVerdict | undefined;
+  readonly proposedRule: string | undefined;
+  readonly cls: ChangeClass | undefined;
+}

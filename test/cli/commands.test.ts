@@ -1,0 +1,102 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCapture } from './harness.js';
+
+const F = 'fixtures/cli';
+
+async function tmp(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'flowaudit-cli-'));
+}
+
+describe('replay', () => {
+  it('writes one row per good flow in input order, dead-letters the bad line, and classifies against the change', async () => {
+    const dir = await tmp();
+    const out = join(dir, 'results.jsonl');
+    const r = await runCapture(['replay', '--flows', `${F}/flows.jsonl`, '--policies', `${F}/cluster.yaml`, '--change', `${F}/change.yaml`, '--out', out]);
+    expect(r.code).toBe(0);
+    const rows = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows.map((x) => x.class)).toEqual(['would-block', 'unchanged-deny', 'unchanged-allow']);
+    expect(rows[0]).toMatchObject({
+      expect: 'allowed',
+      src_endpoint: 'pod:prod/web-1',
+      dst_endpoint: 'pod:prod/db-1',
+      verdict: 'allow',
+      rule: 'egress=allow@(profile)/kns.prod; ingress=allow@default/prod/knp.default.db-ingress#0',
+      proposed_rule: 'egress=allow@(profile)/kns.prod; ingress=deny@default/(end-of-tier)',
+    });
+    expect(rows[1]!.observed_mismatch).toBe(true);
+    const dead = (await readFile(join(dir, 'results.dead-letters.jsonl'), 'utf8')).trim().split('\n');
+    expect(dead).toHaveLength(1);
+    expect(JSON.parse(dead[0]!)).toMatchObject({ reason: 'invalid-json', pos: { line: 4 } });
+    expect(r.stderr).toMatch(/replayed 3 flows .*would-block 1.*1 dead letters/);
+  });
+
+  it('writes CSV when the output file ends in .csv, with extra fields in the extra column', async () => {
+    const dir = await tmp();
+    const out = join(dir, 'results.csv');
+    const r = await runCapture(['replay', '--flows', `${F}/flows.jsonl`, '--policies', `${F}/cluster.yaml`, '--out', out]);
+    expect(r.code).toBe(0);
+    const lines = (await readFile(out, 'utf8')).trim().split('\n');
+    expect(lines[0]).toMatch(/^time,src_ip,.*,verdict,reason,rule,observed_mismatch,extra$/);
+    expect(lines).toHaveLength(4);
+    expect(lines[1]).toContain('"{""expect"":""allowed""}"');
+  });
+
+  it('refuses invalid policy files with every problem listed and exit 1', async () => {
+    const r = await runCapture(['replay', '--flows', `${F}/flows.jsonl`, '--policies', `${F}/broken.yaml`, '--out', '-']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/broken\.yaml:5:\d+: error bad-selector/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('exits 2 on conflicting flags', async () => {
+    const r = await runCapture(['replay', '--flows', 'x', '--policies', 'y', '--staged', '--change', 'z']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('at most one of --proposed, --change and --staged');
+  });
+});
+
+describe('report', () => {
+  it('reads replay results back and groups denials by rule', async () => {
+    const dir = await tmp();
+    const out = join(dir, 'r.jsonl');
+    await runCapture(['replay', '--flows', `${F}/flows.jsonl`, '--policies', `${F}/cluster.yaml`, '--change', `${F}/change.yaml`, '--out', out]);
+    const r = await runCapture(['report', '--results', out, '-o', 'json']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as { groups: { key: string; flows: number; wouldBlock: number }[] };
+    expect(report.groups).toEqual([expect.objectContaining({ key: 'ingress default/(end-of-tier)', flows: 2, wouldBlock: 1 })]);
+  });
+
+  it('names the file and line of a row that is no result', async () => {
+    const r = await runCapture(['report', '--results', `${F}/flows.jsonl`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('flows.jsonl:1: not a flowaudit result row');
+  });
+});
+
+describe('explain', () => {
+  it('shows the deciding rule in both directions, now and proposed', async () => {
+    const r = await runCapture(['explain', '--policies', `${F}/cluster.yaml`, '--change', `${F}/change.yaml`, '--from', 'prod/web-1', '--to', 'prod/db-1', '--port', '5432']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('egress at pod:prod/web-1: allow');
+    expect(r.stdout).toContain('=> allow by default/prod/knp.default.db-ingress#0');
+    expect(r.stdout).toContain('=> deny: end of tier default (default action Deny)');
+  });
+});
+
+describe('validate', () => {
+  it('lists errors with file:line:column and field path and exits 1', async () => {
+    const r = await runCapture(['validate', '--policies', `${F}/broken.yaml`]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/broken\.yaml:5:\d+: error bad-selector/);
+    expect(r.stdout).toMatch(/error ports-without-protocol: .*\(at spec\.ingress\[0\]\.destination\.ports\)/);
+  });
+
+  it('exits 0 on clean files', async () => {
+    const r = await runCapture(['validate', '--policies', `${F}/cluster.yaml`]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('0 errors');
+  });
+});

@@ -1,0 +1,90 @@
+/**
+ * Golden tests of the real binary on the demo fixtures (the README's first command). Outputs live in
+ * test/golden/__snapshots__/ and are rewritten by `npx vitest run -u` (review the diff); CI never updates them.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const DEMO = 'fixtures/demo';
+const BASE = ['--policies', `${DEMO}/policies`, '--inventory', `${DEMO}/inventory`, '--flows', `${DEMO}/flows.jsonl`];
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function flowaudit(args: string[]): Promise<Result> {
+  try {
+    const { stdout, stderr } = await run('node', ['bin/flowaudit', ...args], { maxBuffer: 64 << 20 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** Durations, rates and temp folders change from run to run; nothing else may. */
+function normalise(text: string, dir: string): string {
+  return text
+    .split(dir).join('<out>')
+    .replace(/in \d+\.\ds \(\d+\/s\)/g, 'in <s> (<rate>/s)');
+}
+
+describe('demo replay', () => {
+  let dir: string;
+  let replay: Result;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'flowaudit-golden-'));
+    replay = await flowaudit(['replay', ...BASE, '--change', `${DEMO}/change`, '--out', join(dir, 'results.jsonl'), '--report', join(dir, 'report.csv')]);
+  });
+
+  it('exits 0 with a one-line summary on stderr', async () => {
+    expect(replay.code).toBe(0);
+    expect(replay.stdout).toBe('');
+    await expect(normalise(replay.stderr, dir)).toMatchFileSnapshot('__snapshots__/demo-replay.stderr.txt');
+  });
+
+  it('writes the results JSONL', async () => {
+    await expect(await readFile(join(dir, 'results.jsonl'), 'utf8')).toMatchFileSnapshot('__snapshots__/demo-results.jsonl');
+  });
+
+  it('puts every class in the demo', async () => {
+    const classes = new Set(
+      (await readFile(join(dir, 'results.jsonl'), 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as { class: string }).class),
+    );
+    expect([...classes].sort()).toEqual(expect.arrayContaining(['unchanged-allow', 'unchanged-deny', 'would-allow', 'would-block']));
+  });
+
+  it('writes the malformed lines as dead letters', async () => {
+    await expect(await readFile(join(dir, 'results.dead-letters.jsonl'), 'utf8')).toMatchFileSnapshot('__snapshots__/demo-dead-letters.jsonl');
+  });
+
+  it('writes the report CSV', async () => {
+    await expect(await readFile(join(dir, 'report.csv'), 'utf8')).toMatchFileSnapshot('__snapshots__/demo-report.csv');
+  });
+
+  it('writes results as CSV too', async () => {
+    const csv = await flowaudit(['replay', ...BASE, '--change', `${DEMO}/change`, '--out', join(dir, 'results.csv')]);
+    expect(csv.code).toBe(0);
+    await expect(await readFile(join(dir, 'results.csv'), 'utf8')).toMatchFileSnapshot('__snapshots__/demo-results.csv');
+  });
+
+  it('prints the report as a terminal table', async () => {
+    const r = await flowaudit(['report', '--results', join(dir, 'results.jsonl')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    await expect(r.stdout).toMatchFileSnapshot('__snapshots__/demo-report.txt');
+  });
+
+  it('replays twice to the same rows', async () => {
+    const again = await flowaudit(['replay', ...BASE, '--change', `${DEMO}/change`, '--out', join(dir, 'again.jsonl')]);
+    expect(again.code).toBe(0);
+    expect(await readFile(join(dir, 'again.jsonl'), 'utf8')).toBe(await readFile(join(dir, 'results.jsonl'), 'utf8'));
+  });
+});

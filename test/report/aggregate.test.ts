@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { ReportBuilder } from '../../src/report/aggregate.js';
+import type { ReportRow } from '../../src/report/row.js';
+
+function row(over: Partial<ReportRow>): ReportRow {
+  return {
+    time: Date.parse('2026-11-20T10:00:00Z'),
+    src: 'frontend/web-1',
+    dst: 'backend/api-1',
+    srcNamespace: 'frontend',
+    dstNamespace: 'backend',
+    service: 'TCP/8080',
+    flows: 1,
+    bytes: 100,
+    observedAction: 'allow',
+    verdict: 'allow',
+    rule: 'egress=allow@(profile)/kns.frontend; ingress=allow@default/backend/knp.default.api#0',
+    proposedVerdict: undefined,
+    proposedRule: undefined,
+    cls: undefined,
+    ...over,
+  };
+}
+
+const BLOCKED = 'egress=allow@(profile)/kns.frontend; ingress=deny@default/(end-of-tier)';
+const BOTH = 'egress=deny@security/security.egress-lockdown#1; ingress=deny@default/(end-of-tier)';
+
+describe('ReportBuilder', () => {
+  it('groups proposed denials by the denying rule with counts, peers and first/last seen', () => {
+    const b = new ReportBuilder('rule', 2);
+    b.add(row({ proposedVerdict: 'deny', proposedRule: BLOCKED, cls: 'would-block', bytes: 10 }));
+    b.add(row({ proposedVerdict: 'deny', proposedRule: BLOCKED, cls: 'would-block', src: 'frontend/web-2', time: Date.parse('2026-11-20T12:00:00Z'), flows: 3 }));
+    b.add(row({ proposedVerdict: 'allow', proposedRule: 'egress=allow@(no-endpoint); ingress=allow@(no-endpoint)', cls: 'unchanged-allow' }));
+    const r = b.build();
+    expect(r.proposed).toBe(true);
+    expect(r.totals).toMatchObject({ rows: 3, flows: 5, classes: { 'would-block': 4, 'unchanged-allow': 1 } });
+    expect(r.groups).toHaveLength(1);
+    const g = r.groups[0]!;
+    expect(g).toMatchObject({
+      key: 'ingress default/(end-of-tier)',
+      direction: 'ingress',
+      flows: 4,
+      bytes: 110,
+      sources: 2,
+      destinations: 1,
+      wouldBlock: 4,
+      observedAllowed: 4,
+      firstSeen: Date.parse('2026-11-20T10:00:00Z'),
+      lastSeen: Date.parse('2026-11-20T12:00:00Z'),
+    });
+    expect(g.examples[0]).toEqual({ src: 'frontend/web-2', dst: 'backend/api-1', service: 'TCP/8080', flows: 3 });
+  });
+
+  it('charges a flow denied in both directions to egress, where it is dropped first', () => {
+    const b = new ReportBuilder('policy', 1);
+    b.add(row({ verdict: 'deny', rule: BOTH }));
+    expect(b.build().groups.map((g) => g.key)).toEqual(['egress security/security.egress-lockdown']);
+  });
+
+  it('groups by the namespace of the endpoint whose policy denied', () => {
+    const b = new ReportBuilder('namespace', 1);
+    b.add(row({ verdict: 'deny', rule: BLOCKED }));
+    b.add(row({ verdict: 'deny', rule: BOTH }));
+    expect(b.build().groups.map((g) => g.key).sort()).toEqual(['egress frontend', 'ingress backend']);
+  });
+
+  it('uses the current verdict when rows carry no proposal, and counts observed mismatches', () => {
+    const b = new ReportBuilder('pair', 1);
+    b.add(row({ verdict: 'deny', rule: BLOCKED, observedAction: 'allow' }));
+    const r = b.build();
+    expect(r.proposed).toBe(false);
+    expect(r.totals.mismatches).toBe(1);
+    expect(r.groups[0]!.key).toBe('ingress frontend/web-1 -> backend/api-1');
+  });
+
+  it('counts denied rows whose rule column it cannot read instead of guessing', () => {
+    const b = new ReportBuilder('rule', 1);
+    b.add(row({ verdict: 'deny', rule: 'something else' }));
+    const r = b.build();
+    expect(r.groups).toHaveLength(0);
+    expect(r.totals.unparsedRules).toBe(1);
+  });
+});
