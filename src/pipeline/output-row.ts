@@ -21,7 +21,7 @@ export function ruleColumn(v: Verdict): string {
 
 /** Canonical flow columns in CSV order; anything else a record carries goes to the `extra` JSON column. */
 export const FLOW_COLUMNS = [
-  'time', 'src_ip', 'src_port', 'dst_ip', 'dst_port', 'proto', 'icmp_type', 'icmp_code', 'action', 'reporter',
+  'time', 'end_time', 'src_ip', 'src_port', 'dst_ip', 'dst_port', 'proto', 'icmp_type', 'icmp_code', 'action', 'reporter',
   'bytes', 'packets', 'count', 'src_kind', 'src_namespace', 'src_name', 'src_service_account', 'src_labels',
   'dst_kind', 'dst_namespace', 'dst_name', 'dst_service_account', 'dst_labels',
 ] as const;
@@ -55,13 +55,18 @@ export function verdictFields(o: Outcome): Record<string, string | boolean> {
   return out;
 }
 
-/** The flow's fields as written back: time as RFC 3339, protocol by name. */
+/** The flow's fields as written back: times as RFC 3339, protocol by name. */
 export function flowFields(record: FlowRecord): Record<string, unknown> {
   return {
     ...record,
-    time: record.time === undefined ? undefined : new Date(record.time).toISOString(),
+    time: isoTime(record.time),
+    ...(record.end_time === undefined ? {} : { end_time: isoTime(record.end_time) }),
     proto: protocolName(record.proto),
   };
+}
+
+function isoTime(ms: number | undefined): string | undefined {
+  return ms === undefined ? undefined : new Date(ms).toISOString();
 }
 
 export function sourceText(o: Outcome): string {
@@ -76,16 +81,18 @@ export function sourceText(o: Outcome): string {
  */
 export function toJsonLine(o: Outcome): string {
   const record = o.flow.record;
-  const { time, proto } = record;
+  const { time, end_time: endTime, proto } = record;
   // Written forms swapped in for the one stringify and put back: no copy of the record per flow.
   const mutable = record as Record<string, unknown>;
-  mutable.time = time === undefined ? undefined : new Date(time).toISOString();
+  mutable.time = isoTime(time);
+  if (endTime !== undefined) mutable.end_time = isoTime(endTime);
   mutable.proto = protocolName(proto);
   let json: string;
   try {
     json = JSON.stringify(record);
   } finally {
     mutable.time = time;
+    if (endTime !== undefined) mutable.end_time = endTime;
     mutable.proto = proto;
   }
   let tail = '';
