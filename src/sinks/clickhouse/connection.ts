@@ -73,6 +73,25 @@ export class ClickHouseConnection {
   }
 
   /**
+   * Runs a SELECT and yields its rows in the blocks the response arrives in, so a report over millions of rows
+   * holds one block at a time.
+   */
+  async *streamRows<Row>(sql: string, operation: ClickHouseOperation): AsyncGenerator<Row[]> {
+    let stream;
+    try {
+      const result = await this.#client.query({ query: sql, format: 'JSONEachRow' });
+      stream = result.stream<Row>();
+    } catch (error) {
+      throw classifyClickHouseError(operation, error);
+    }
+    try {
+      for await (const block of stream) yield block.map((row) => row.json());
+    } catch (error) {
+      throw classifyClickHouseError(operation, error);
+    }
+  }
+
+  /**
    * Streams pre-built rows (UTF-8 chunks) as the body of `INSERT INTO <table> (<columns>) FORMAT <format>`: one HTTP request, one
    * block on the server. `table` and `columns` must already be quoted identifiers.
    */

@@ -1,6 +1,6 @@
 import type { ResultRow } from '../../pipeline/result.js';
 import type { ClickHouseConnection } from './connection.js';
-import { encodeResultRows } from './rows.js';
+import { encodeResultRow, encodeResultRows } from './rows.js';
 import { RESULT_COLUMNS } from './schema.js';
 import { sqlIdentifier } from './sql.js';
 import { qualified, RESULTS_TABLE } from './tables.js';
@@ -17,4 +17,21 @@ export async function insertResults(connection: ClickHouseConnection, rows: read
   if (rows.length === 0) return;
   const chunks = encodeResultRows(rows);
   await connection.insertText(qualified(connection.database, RESULTS_TABLE), COLUMN_IDENTIFIERS, 'TabSeparated', chunks);
+}
+
+/**
+ * The rows `insertResults` refuses (numbers out of range), by index, with the reason: a caller that cannot drop a
+ * whole batch for one bad row (the daemon) sets them aside and inserts the rest.
+ */
+export function invalidResultRows(rows: readonly ResultRow[]): { index: number; message: string }[] {
+  const invalid: { index: number; message: string }[] = [];
+  rows.forEach((row, index) => {
+    try {
+      encodeResultRow(row);
+    } catch (error) {
+      if (!(error instanceof TypeError)) throw error;
+      invalid.push({ index, message: error.message });
+    }
+  });
+  return invalid;
 }

@@ -3,9 +3,10 @@
  * (same run_id and source) counts once whether or not ClickHouse has merged the copies yet.
  */
 import type { FinalVerdict } from '../../engine/verdict.js';
-import type { ChangeClass } from '../../pipeline/result.js';
+import type { ChangeClass, ResultRow } from '../../pipeline/result.js';
 import type { ClickHouseConnection } from './connection.js';
-import { sqlString } from './sql.js';
+import { RESULT_COLUMNS } from './schema.js';
+import { sqlIdentifier, sqlString } from './sql.js';
 import { qualified, RESULTS_TABLE } from './tables.js';
 
 export interface ResultCount {
@@ -34,4 +35,66 @@ export async function countResults(connection: ClickHouseConnection, runId: stri
     bytes: Number(row.bytes),
     packets: Number(row.packets),
   }));
+}
+
+/** Which stored results a report reads: one run, a window of flow times, or both. */
+export interface ResultFilter {
+  readonly runId?: string;
+  /** Epoch ms, inclusive. */
+  readonly since?: number;
+  /** Epoch ms, exclusive. */
+  readonly until?: number;
+}
+
+/**
+ * A stored row as the server returns it in JSONEachRow: 64-bit integers quoted, the time rebuilt in epoch ms under
+ * another name (an alias named `time` would shadow the column in WHERE).
+ */
+type StoredRow = Omit<ResultRow, 'time' | 'bytes' | 'packets' | 'observed_mismatch'> & {
+  readonly epoch_ms: string;
+  readonly bytes: string;
+  readonly packets: string;
+  readonly observed_mismatch: number;
+};
+
+/**
+ * The stored results that match `filter`, each input record once (FINAL), in blocks as the server sends them.
+ * Rows come in no particular order.
+ */
+export async function* streamResults(connection: ClickHouseConnection, filter: ResultFilter): AsyncGenerator<ResultRow[]> {
+  const columns = RESULT_COLUMNS.map(([name]) => name).filter((name) => name !== 'time' && name !== 'time_ms');
+  const sql = `SELECT ${columns.map(sqlIdentifier).join(', ')}, toUInt64(time) * 1000 + time_ms AS epoch_ms
+     FROM ${qualified(connection.database, RESULTS_TABLE)} FINAL
+     WHERE ${resultConditions(filter)}`;
+  for await (const block of connection.streamRows<StoredRow>(sql, 'query')) {
+    yield block.map(({ epoch_ms, ...row }) => ({
+      ...row,
+      time: Number(epoch_ms),
+      bytes: Number(row.bytes),
+      packets: Number(row.packets),
+      observed_mismatch: row.observed_mismatch === 1,
+    }));
+  }
+}
+
+/** The WHERE clause of a filter: strings only through sqlString, numbers only as checked integers. */
+export function resultConditions(filter: ResultFilter): string {
+  const conditions: string[] = [];
+  if (filter.runId !== undefined) conditions.push(`run_id = ${sqlString(filter.runId)}`);
+  const ms = 'toUInt64(time) * 1000 + time_ms';
+  if (filter.since !== undefined) {
+    const since = epochMs(filter.since, 'since');
+    // The DateTime condition lets the server skip whole daily partitions.
+    conditions.push(`time >= toDateTime(${Math.floor(since / 1000)})`, `${ms} >= ${since}`);
+  }
+  if (filter.until !== undefined) {
+    const until = epochMs(filter.until, 'until');
+    conditions.push(`time <= toDateTime(${Math.floor(until / 1000)})`, `${ms} < ${until}`);
+  }
+  return conditions.length === 0 ? '1' : conditions.join(' AND ');
+}
+
+function epochMs(value: number, what: string): number {
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${what} must be epoch milliseconds >= 0, got ${value}`);
+  return value;
 }

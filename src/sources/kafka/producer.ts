@@ -10,6 +10,8 @@ export interface ProducedMessage<Value> {
   /** Epoch ms; the broker's time when omitted. */
   readonly timestamp?: number;
   readonly partition?: number;
+  /** Kafka record headers (the dead-letter topic puts the reason and the source coordinates there). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface TypedProducer<Value> {
@@ -46,6 +48,7 @@ export async function connectTypedProducer<Value>(
           ...(message.key !== undefined ? { key: message.key } : {}),
           ...(message.timestamp !== undefined ? { timestamp: String(message.timestamp) } : {}),
           ...(message.partition !== undefined ? { partition: message.partition } : {}),
+          ...(message.headers !== undefined ? { headers: { ...message.headers } } : {}),
         }));
         await producer.send({ topic, messages: chunk, acks: -1, compression });
       }

@@ -1,0 +1,197 @@
+/**
+ * The daemon in process on the real Kafka and ClickHouse: the demo flows through a topic give exactly the rows
+ * and the report that file replay gives; bad records reach the dead-letter topic; policy edits take effect
+ * without a restart, and a broken edit is reported and ignored.
+ */
+import { readFileSync } from 'node:fs';
+import { cp, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Kafka } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDaemon, type DaemonHandle } from '../../src/daemon/daemon.js';
+import { connectClickHouse, sqlIdentifier, sqlString, type ClickHouseConnection } from '../../src/sinks/clickhouse/index.js';
+import { DEAD_LETTER_HEADERS, kafkaClient } from '../../src/sources/kafka/index.js';
+import { runCapture } from '../cli/harness.js';
+import { DAEMON_ENV, daemonConfig, DEMO, demoLines, produce, scrape, storedCounts, total, waitFor } from './daemon-harness.js';
+import { clickHouseTestOptions, kafkaTestOptions, testNames, CLICKHOUSE_URL, CLICKHOUSE_USER } from './services.js';
+
+const names = testNames(import.meta.url);
+const topic = names.topic('flows');
+const dlq = names.topic('dlq');
+const group = `${names.topic('group')}`;
+const runId = `daemon:${group}`;
+const topics = [topic, dlq];
+
+let kafka: Kafka;
+let ch: ClickHouseConnection;
+let daemon: DaemonHandle;
+let metricsPort: number;
+let policyDir: string;
+const stderr: string[] = [];
+
+beforeAll(async () => {
+  kafka = kafkaClient(kafkaTestOptions('flowaudit-daemon-test'));
+  ch = await connectClickHouse(clickHouseTestOptions(names.database));
+  // A copy of the demo policies the test may edit.
+  policyDir = await mkdtemp(join(tmpdir(), 'flowaudit-daemon-policies-'));
+  await cp(DEMO.policies, policyDir, { recursive: true });
+  await produce(kafka, topic, demoLines(), { partitions: 2 });
+  const log = { write: (chunk: string) => void stderr.push(chunk) };
+  daemon = startDaemon(
+    daemonConfig({ topic, group, database: names.database, policies: [policyDir], extra: { 'dead-letter-topic': dlq, 'log-level': 'info' } }),
+    { stderr: log as unknown as NodeJS.WritableStream },
+  );
+  metricsPort = (await daemon.ready).metricsPort;
+});
+
+afterAll(async () => {
+  await daemon?.stop();
+  await ch.command(`DROP DATABASE IF EXISTS ${sqlIdentifier(names.database)}`, 'migrate');
+  await ch.close();
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics }).catch(() => undefined);
+  await admin.deleteGroups([group]).catch(() => undefined);
+  await admin.disconnect();
+});
+
+async function readTopic(name: string, count: number): Promise<{ value: string; headers: Record<string, string> }[]> {
+  const consumer = kafka.consumer({ groupId: `${name}-reader`, maxWaitTimeInMs: 200 });
+  const seen: { value: string; headers: Record<string, string> }[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topics: [name], fromBeginning: true });
+  await new Promise<void>((resolve, reject) => {
+    consumer
+      .run({
+        eachMessage: async ({ message }) => {
+          const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
+          seen.push({ value: message.value?.toString() ?? '', headers });
+          if (seen.length >= count) resolve();
+        },
+      })
+      .catch(reject);
+  });
+  await consumer.disconnect();
+  return seen;
+}
+
+const sorted = (report: unknown): string => JSON.stringify(report, (_k, v: unknown) =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v);
+
+describe('the daemon on the demo flows', () => {
+  it('stores exactly one row per flow, and the stored report equals the report of a file replay', async () => {
+    await waitFor('321 stored rows', async () => (await storedCounts(ch, runId)).final >= 321);
+    const counts = await storedCounts(ch, runId);
+    expect(counts).toEqual({ final: 321, raw: 321, sources: 321 });
+
+    const dir = await mkdtemp(join(tmpdir(), 'flowaudit-daemon-replay-'));
+    const results = join(dir, 'results.jsonl');
+    const replay = await runCapture(['replay', '--policies', policyDir, '--change', DEMO.change, '--inventory', DEMO.inventory, '--flows', DEMO.flows, '--out', results]);
+    expect(replay.code).toBe(0);
+    const fromFile = await runCapture(['report', '--results', results, '-o', 'json']);
+    const stored = await runCapture(
+      ['report', '--clickhouse-url', CLICKHOUSE_URL, '--clickhouse-user', CLICKHOUSE_USER, '--clickhouse-database', names.database, '--run', runId, '-o', 'json'],
+      DAEMON_ENV,
+    );
+    expect(stored.code).toBe(0);
+    expect(JSON.parse(stored.stdout).totals).toMatchObject({ rows: 321, classes: { 'unchanged-allow': 220, 'unchanged-deny': 43, 'would-block': 28, 'would-allow': 30 } });
+    expect(sorted(JSON.parse(stored.stdout))).toBe(sorted(JSON.parse(fromFile.stdout)));
+    // The same per-flow verdicts, flow by flow: file lines and topic offsets are both in produced order per partition.
+    const rows = await ch.rows<{ source: string; verdict: string; proposed_verdict: string }>(
+      `SELECT source, verdict, proposed_verdict FROM ${sqlIdentifier(names.database)}.results FINAL WHERE run_id = ${sqlString(runId)}`,
+      'query',
+    );
+    const fileRows = readFileSync(results, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { verdict: string; proposed_verdict: string });
+    const byVerdict = (list: { verdict: string; proposed_verdict: string }[]) => list.map((r) => `${r.verdict}/${r.proposed_verdict}`).sort();
+    expect(byVerdict(rows)).toEqual(byVerdict(fileRows));
+  });
+
+  it('sends the undecodable records to the dead-letter topic with reason and coordinates, before committing', async () => {
+    const letters = await readTopic(dlq, 2);
+    expect(letters.map((l) => l.headers[DEAD_LETTER_HEADERS.reason]).sort()).toEqual(['invalid-json', 'missing-field']);
+    const lines = demoLines();
+    for (const l of letters) {
+      expect(lines).toContain(l.value);
+      expect(l.headers[DEAD_LETTER_HEADERS.topic]).toBe(topic);
+      expect(Number(l.headers[DEAD_LETTER_HEADERS.offset])).toBeGreaterThanOrEqual(0);
+      expect(l.headers[DEAD_LETTER_HEADERS.message]).not.toBe('');
+    }
+    const metrics = await scrape(metricsPort);
+    expect(total(metrics, 'flowaudit_dead_letters_total')).toBe(2);
+    expect(total(metrics, 'flowaudit_messages_consumed_total')).toBe(323);
+  });
+
+  it('stores each line of a multi-line record as a result of its own', async () => {
+    const lines = demoLines().slice(0, 3);
+    await produce(kafka, topic, [lines.join('\n')], { partitions: 2 });
+    await waitFor('324 rows', async () => (await storedCounts(ch, runId)).final >= 324);
+    const sources = await ch.rows<{ source: string }>(
+      `SELECT source FROM ${sqlIdentifier(names.database)}.results WHERE run_id = ${sqlString(runId)} AND position(source, '#') > 0 ORDER BY source`,
+      'query',
+    );
+    expect(sources.map((s) => s.source.replace(/.*#/, '#'))).toEqual(['#1', '#2', '#3']);
+  });
+
+  it('picks up a policy edit without a restart, and reports and ignores a broken one', async () => {
+    const before = await scrape(metricsPort);
+    const firstVersion = [...before.keys()].find((k) => k.startsWith('flowaudit_policy_info'))!;
+    // The first demo line: an Internet client to the gateway on 8443, allowed today.
+    const probe = demoLines()[0]!;
+    await writeFile(
+      join(policyDir, '05-deny-8443.yaml'),
+      `apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata:
+  name: security.deny-https-8443
+spec:
+  tier: security
+  order: 5
+  selector: all()
+  types: [Ingress]
+  ingress:
+    - action: Deny
+      protocol: TCP
+      destination:
+        ports: [8443]
+`,
+    );
+    await waitFor('the reload', async () => total(await scrape(metricsPort), 'flowaudit_policy_reloads_total') >= 1, 30_000);
+    const edited = await scrape(metricsPort);
+    const editedVersion = [...edited.keys()].find((k) => k.startsWith('flowaudit_policy_info'))!;
+    expect(editedVersion).not.toBe(firstVersion);
+
+    await produce(kafka, topic, [probe], { partitions: 2 });
+    await waitFor('325 rows', async () => (await storedCounts(ch, runId)).final >= 325);
+    const [latest] = await ch.rows<{ verdict: string; rule: string; policy_version: string }>(
+      `SELECT verdict, rule, policy_version FROM ${sqlIdentifier(names.database)}.results FINAL WHERE run_id = ${sqlString(runId)} ORDER BY inserted_at DESC, source DESC LIMIT 1`,
+      'query',
+    );
+    expect(latest).toMatchObject({ verdict: 'deny' });
+    expect(latest!.rule).toContain('security.deny-https-8443');
+    expect(editedVersion).toContain(latest!.policy_version);
+
+    await writeFile(join(policyDir, '06-broken.yaml'), 'apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: security.broken}\nspec: {tier: security, selector: "app ==", types: [Ingress]}\n');
+    await waitFor('the rejected reload', async () => total(await scrape(metricsPort), 'flowaudit_policy_reload_failures_total') >= 1, 30_000);
+    const broken = await scrape(metricsPort);
+    expect(broken.get('flowaudit_policy_files_broken')).toBe(1);
+    expect(broken.get(editedVersion)).toBe(1);
+    expect(stderr.join('')).toMatch(/policy edit rejected: the last good policy set keeps running/);
+
+    await produce(kafka, topic, [probe], { partitions: 2 });
+    await waitFor('326 rows', async () => (await storedCounts(ch, runId)).final >= 326);
+    const versions = await ch.rows<{ policy_version: string; n: string }>(
+      `SELECT policy_version, count() AS n FROM ${sqlIdentifier(names.database)}.results FINAL WHERE run_id = ${sqlString(runId)} GROUP BY policy_version ORDER BY n DESC`,
+      'query',
+    );
+    expect(versions.map((v) => Number(v.n))).toEqual([324, 2]);
+    expect(editedVersion).toContain(versions[1]!.policy_version);
+  });
+
+  it('stops on request: the last batch committed, the group left, done resolved', async () => {
+    await daemon.stop();
+    await expect(daemon.done).resolves.toBeUndefined();
+    const res = await fetch(`http://127.0.0.1:${metricsPort}/healthz`).catch((e: unknown) => e);
+    expect(res).toBeInstanceOf(Error);
+  });
+});
