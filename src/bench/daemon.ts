@@ -10,7 +10,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
-import { pathToFileURL } from 'node:url';
 import { createClient } from '@clickhouse/client';
 import type { Kafka } from 'kafkajs';
 import { resolveDaemonConfig } from '../daemon/config.js';
@@ -252,10 +251,4 @@ async function cleanUp(kafka: Kafka, topic: string, ch: ClickHouseOptions): Prom
   const connection = await connectClickHouse(ch).catch(() => undefined);
   await connection?.command(`DROP DATABASE IF EXISTS ${sqlIdentifier(ch.database)}`, 'migrate');
   await connection?.close();
-}
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const at = process.argv.indexOf('--flows');
-  const flows = at > 0 ? Number(process.argv[at + 1]) : 200_000;
-  process.stdout.write(`${JSON.stringify(await benchDaemon({ flows }), null, 2)}\n`);
 }

@@ -9,6 +9,7 @@ import { cpus, loadavg } from 'node:os';
 import { promisify } from 'node:util';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { benchDaemon } from './daemon.js';
 import { benchDecode } from './decode.js';
 import { benchEngine } from './engine.js';
 import { benchReplay } from './replay.js';
@@ -24,6 +25,8 @@ const SUITES: Record<string, { title: string; run: (size: Size) => Promise<Bench
   },
   decode: { title: 'Decoding (issue 3)', run: (s) => benchDecode(s === 'full' ? 1_000_000 : 100_000) },
   replay: { title: 'File replay (issue 4)', run: (s) => benchReplay(s === 'full' ? 10_000_000 : 500_000) },
+  // Needs Kafka and ClickHouse on 127.0.0.1 (scripts/services.sh up).
+  daemon: { title: 'Streaming daemon, Kafka → ClickHouse (issue 5)', run: (s) => benchDaemon({ flows: s === 'full' ? 500_000 : 50_000 }) },
 };
 
 async function main(): Promise<void> {
