@@ -12,7 +12,6 @@ import { DecodeFailure } from '../flows/decode-result.js';
 import { deadLetter } from '../flows/dead-letter.js';
 import type { DecodedFlow } from '../flows/record.js';
 import type { KafkaDeadLetter, KafkaFlowDecoder, KafkaRecordBatch } from '../sources/kafka/messages.js';
-import type { KafkaLineFlow } from '../pipeline/result-row.js';
 import { type BackoffPolicy, retrying } from './backoff.js';
 import type { DaemonMetrics } from './metrics.js';
 
@@ -196,16 +195,15 @@ export class BatchProcessor {
 }
 
 /** A decoded flow whose result row the table refuses, as a dead letter carrying the record as it came. */
-function unstorable(flow: DecodedFlow | KafkaLineFlow, message: string, batch: KafkaRecordBatch): KafkaDeadLetter {
+function unstorable(flow: DecodedFlow, message: string, batch: KafkaRecordBatch): KafkaDeadLetter {
   const raw = JSON.stringify(flow.record);
   const pos = flow.pos;
   const record = pos.kind === 'kafka' ? batch.records.find((r) => r.offset === pos.offset) : undefined;
-  const lineInMessage = 'lineInMessage' in flow ? flow.lineInMessage : undefined;
+  const alone = pos.kind === 'kafka' && pos.line === undefined;
   return {
     letter: deadLetter(pos, new DecodeFailure('invalid-field', message), raw),
-    lineInMessage,
     key: record?.key ?? null,
     // The record's own bytes when it held this flow alone; the flow as decoded when it was one line of several.
-    value: lineInMessage === undefined && record?.value ? record.value : Buffer.from(raw),
+    value: alone && record?.value ? record.value : Buffer.from(raw),
   };
 }

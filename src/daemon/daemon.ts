@@ -297,7 +297,7 @@ async function deadLetterStore(
     return {
       async write(letters) {
         for (const l of letters) {
-          logger.warn({ reason: l.letter.reason, pos: l.letter.pos, line: l.lineInMessage, raw: l.letter.raw }, `dead letter: ${l.letter.message}`);
+          logger.warn({ reason: l.letter.reason, pos: l.letter.pos, raw: l.letter.raw }, `dead letter: ${l.letter.message}`);
         }
       },
       async close() {},

@@ -3,7 +3,17 @@ import type { Labels } from '../selector/types.js';
 /** Where a record came from, for dead letters and result rows. */
 export type SourcePosition =
   | { readonly kind: 'file'; readonly file: string; readonly line: number }
-  | { readonly kind: 'kafka'; readonly topic: string; readonly partition: number; readonly offset: string };
+  | {
+      readonly kind: 'kafka';
+      readonly topic: string;
+      readonly partition: number;
+      readonly offset: string;
+      /**
+       * 1-based line of a value that held several newline-separated records, which share the message's
+       * (topic, partition, offset); absent for a value of one record.
+       */
+      readonly line?: number;
+    };
 
 export type EndpointKindHint = 'pod' | 'host' | 'networkset' | 'net';
 

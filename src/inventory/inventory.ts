@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { EndpointKindHint, FlowRecord } from '../flows/record.js';
 import type { Diagnostic } from '../policy/diagnostics.js';
 import type { Labels } from '../selector/types.js';
@@ -144,7 +145,8 @@ export class Inventory implements ClusterView {
       const endpoint: PodEndpoint = {
         id: this.ix.nextId(),
         kind: 'pod',
-        key: `synthetic:${namespace}/${name ?? ''}#${this.synthetic.size}`,
+        // A content hash, not a counter: the same hints get the same key in every process and input order.
+        key: `synthetic:${namespace}/${name ?? ''}#${createHash('sha256').update(key).digest('hex').slice(0, 8)}`,
         name: name ?? '',
         namespace,
         serviceAccount: serviceAccount ?? '',

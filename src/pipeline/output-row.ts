@@ -69,11 +69,6 @@ function isoTime(ms: number | undefined): string | undefined {
   return ms === undefined ? undefined : new Date(ms).toISOString();
 }
 
-export function sourceText(o: Outcome): string {
-  const p = o.flow.pos;
-  return p.kind === 'file' ? `${p.file}:${p.line}` : `kafka:${p.topic}/${p.partition}/${p.offset}`;
-}
-
 /**
  * The JSONL row, assembled from pieces (pino's way): the record is stringified once with `time` and `proto` in
  * their written form, and the verdict columns are a fragment built once per (verdict, proposed verdict) pair,

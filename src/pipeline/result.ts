@@ -10,7 +10,10 @@ export type ChangeClass = 'unchanged-allow' | 'unchanged-deny' | 'would-block' |
 export interface ResultRow {
   /** Groups the rows of one replay or one daemon deployment. */
   readonly run_id: string;
-  /** Source coordinates: `kafka:<topic>/<partition>/<offset>` or `file:<path>:<line>`; unique per input record. */
+  /**
+   * Source coordinates (`sourceCoordinates`): `kafka:<topic>/<partition>/<offset>`, with `#<line>` for a line of a
+   * multi-record message, or `file:<path>:<line>`; unique per input record.
+   */
   readonly source: string;
   /** Flow time in epoch milliseconds (0 when the record had none). */
   readonly time: number;
@@ -19,10 +22,18 @@ export interface ResultRow {
   readonly dst_ip: string;
   readonly dst_port: number | null;
   readonly proto: number;
+  /** A pod endpoint's namespace; what the log said for any other side ('' when it said nothing). */
   readonly src_namespace: string;
+  /** The endpoint's name; what the log said for a side that is no endpoint. */
   readonly src_name: string;
   readonly dst_namespace: string;
   readonly dst_name: string;
+  /**
+   * Inventory key of the endpoint the side resolved to at the flow's time (`pod:<ns>/<name>`,
+   * `host:<node>/<interface>`, `synthetic:...`); '' when the side is no endpoint. Reports name endpoints by it.
+   */
+  readonly src_endpoint: string;
+  readonly dst_endpoint: string;
   /** Observed action from the log, '' when the log had none. */
   readonly observed_action: '' | 'allow' | 'deny';
   readonly verdict: FinalVerdict;
@@ -38,4 +49,6 @@ export interface ResultRow {
   readonly policy_version: string;
   readonly bytes: number;
   readonly packets: number;
+  /** Connections the record stands for (`FlowRecord.count`, 1 when the log does not say). */
+  readonly count: number;
 }

@@ -163,8 +163,8 @@ export class ReportBuilder {
       totals: {
         rows: this.rows,
         flows: this.flows,
-        verdicts: { ...this.verdicts },
-        classes: { ...this.classes },
+        verdicts: sortedKeys(this.verdicts),
+        classes: sortedKeys(this.classes),
         mismatches: this.mismatches,
         unparsedRules: this.unparsedRules,
       },
@@ -187,6 +187,13 @@ function groupKey(by: GroupBy, t: RuleToken, row: ReportRow): string {
     case 'pair':
       return `${t.direction} ${row.src} -> ${row.dst}`;
   }
+}
+
+/** A copy with keys in sorted order, so JSON output does not depend on which row came first. */
+function sortedKeys(counts: Readonly<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const key of Object.keys(counts).sort(cmp)) out[key] = counts[key]!;
+  return out;
 }
 
 function cmp(a: string, b: string): number {

@@ -3,12 +3,13 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parse } from 'csv-parse';
 import type { FinalVerdict } from '../engine/verdict.js';
-import { protocolName, protocolNumber } from '../flows/protocol.js';
+import { protocolNumber } from '../flows/protocol.js';
 import type { Peer } from '../inventory/endpoint.js';
 import type { Outcome } from '../pipeline/outcome.js';
 import { ruleColumn } from '../pipeline/output-row.js';
 import type { ChangeClass } from '../pipeline/result.js';
 import { InputError } from '../cli/io.js';
+import { serviceName, sideIdentity, sideNamespace } from './naming.js';
 import type { ReportRow } from './row.js';
 
 type Fields = Record<string, unknown>;
@@ -17,11 +18,11 @@ export function reportRowFromOutcome(o: Outcome): ReportRow {
   const r = o.flow.record;
   return {
     time: r.time,
-    src: peerIdentity(o.src, r.src_namespace, r.src_name, r.src_ip),
-    dst: peerIdentity(o.dst, r.dst_namespace, r.dst_name, r.dst_ip),
-    srcNamespace: peerNamespace(o.src) ?? r.src_namespace,
-    dstNamespace: peerNamespace(o.dst) ?? r.dst_namespace,
-    service: service(r.proto, r.dst_port),
+    src: sideIdentity(endpointKey(o.src), r.src_namespace, r.src_name, r.src_ip),
+    dst: sideIdentity(endpointKey(o.dst), r.dst_namespace, r.dst_name, r.dst_ip),
+    srcNamespace: sideNamespace(endpointKey(o.src), r.src_namespace),
+    dstNamespace: sideNamespace(endpointKey(o.dst), r.dst_namespace),
+    service: serviceName(r.proto, r.dst_port),
     flows: r.count ?? 1,
     bytes: r.bytes ?? 0,
     observedAction: r.action,
@@ -77,11 +78,11 @@ function rowFromFields(f: Fields, path: string, line: number): ReportRow {
   const action = str('action');
   return {
     time: time === undefined ? undefined : Date.parse(time),
-    src: endpointIdentity(str('src_endpoint')) ?? identity(str('src_namespace'), str('src_name'), str('src_ip')),
-    dst: endpointIdentity(str('dst_endpoint')) ?? identity(str('dst_namespace'), str('dst_name'), str('dst_ip')),
-    srcNamespace: endpointNamespace(str('src_endpoint')) ?? str('src_namespace'),
-    dstNamespace: endpointNamespace(str('dst_endpoint')) ?? str('dst_namespace'),
-    service: service(proto ?? 0, num('dst_port')),
+    src: sideIdentity(str('src_endpoint'), str('src_namespace'), str('src_name'), str('src_ip')),
+    dst: sideIdentity(str('dst_endpoint'), str('dst_namespace'), str('dst_name'), str('dst_ip')),
+    srcNamespace: sideNamespace(str('src_endpoint'), str('src_namespace')),
+    dstNamespace: sideNamespace(str('dst_endpoint'), str('dst_namespace')),
+    service: serviceName(proto ?? 0, num('dst_port')),
     flows: num('count') ?? 1,
     bytes: num('bytes') ?? 0,
     observedAction: action === 'allow' || action === 'deny' ? action : undefined,
@@ -93,29 +94,7 @@ function rowFromFields(f: Fields, path: string, line: number): ReportRow {
   };
 }
 
-function peerIdentity(p: Peer, ns: string | undefined, name: string | undefined, ip: string | undefined): string {
-  return p.kind === 'endpoint' ? endpointIdentity(p.endpoint.key)! : identity(ns, name, ip);
-}
-
-function peerNamespace(p: Peer): string | undefined {
-  return p.kind === 'endpoint' && p.endpoint.kind === 'pod' ? p.endpoint.namespace : undefined;
-}
-
-/** An endpoint key (`pod:prod/web-1`, `host:node-1/eth0`) without its kind prefix, as reports show it. */
-function endpointIdentity(key: string | undefined): string | undefined {
-  return key === undefined ? undefined : key.slice(key.indexOf(':') + 1);
-}
-
-function endpointNamespace(key: string | undefined): string | undefined {
-  return key?.startsWith('pod:') ? key.slice(4, key.indexOf('/')) : undefined;
-}
-
-function identity(ns: string | undefined, name: string | undefined, ip: string | undefined): string {
-  if (ns !== undefined && name !== undefined) return `${ns}/${name}`;
-  return ip ?? name ?? '?';
-}
-
-function service(proto: number, port: number | undefined): string {
-  const name = protocolName(proto);
-  return port === undefined ? name : `${name}/${port}`;
+/** The inventory key of the endpoint a side resolved to, as the `src_endpoint` / `dst_endpoint` columns hold it. */
+function endpointKey(p: Peer): string | undefined {
+  return p.kind === 'endpoint' ? p.endpoint.key : undefined;
 }

@@ -139,6 +139,22 @@ describe('BatchProcessor', () => {
     expect(summary.deadLetters).toBe(1);
   });
 
+  it('dead-letters a refused line of a multi-record message at its line, with the flow as decoded', async () => {
+    const refused = 'kafka:flows/0/0#2';
+    const results = new FakeResults();
+    results.invalid = (rows) => rows.flatMap((r, index) => (r.source === refused ? [{ index, message: 'bytes out of range' }] : []));
+    const insert = results.insert.bind(results);
+    results.insert = async (rows) => {
+      if (rows.some((r) => r.source === refused)) throw new TypeError('bytes out of range');
+      return insert(rows);
+    };
+    const letters = new FakeDeadLetters();
+    await processor(results, letters).process(batchOf([demoLines().slice(0, 3).join('\n')]), new FakeControl());
+    expect(results.inserted.flat().map((r) => r.source)).toEqual(['kafka:flows/0/0#1', 'kafka:flows/0/0#3']);
+    expect(letters.written.map((l) => l.letter.pos)).toEqual([{ kind: 'kafka', topic: 'flows', partition: 0, offset: '0', line: 2 }]);
+    expect(JSON.parse(letters.written[0]!.value.toString())).toMatchObject({ src_ip: '10.42.4.10', dst_port: 9102 });
+  });
+
   it('evaluates each batch with the views in force when it starts', async () => {
     const results = new FakeResults();
     let current = state;

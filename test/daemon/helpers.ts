@@ -18,6 +18,20 @@ export function demoLines(): string[] {
   return readFileSync(DEMO.flows, 'utf8').split('\n').filter((l) => l.trim() !== '');
 }
 
+/**
+ * What the report parity tests add to the demo, which has none of it: records standing for several connections,
+ * flows from and to a host endpoint (in `inventory`, to load with the demo's), and pods known only from the labels
+ * in the flow (synthetic endpoints).
+ */
+export const PARITY = {
+  inventory: 'test/daemon/data/parity-inventory.yaml',
+  flows: 'test/daemon/data/parity-flows.jsonl',
+} as const;
+
+export function parityLines(): string[] {
+  return readFileSync(PARITY.flows, 'utf8').split('\n').filter((l) => l.trim() !== '');
+}
+
 let demo: Promise<AuditContext> | undefined;
 export function demoContext(): Promise<AuditContext> {
   demo ??= loadAuditContext({ policies: [...DEMO.policies], proposal: { kind: 'change', paths: [...DEMO.change] }, inventory: [...DEMO.inventory] });

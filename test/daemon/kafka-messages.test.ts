@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DEAD_LETTER_HEADERS, deadLetterMessage } from '../../src/sources/kafka/dead-letter-topic.js';
 import { KafkaFlowDecoder } from '../../src/sources/kafka/messages.js';
 import { batchOf } from './helpers.js';
 
@@ -17,7 +18,6 @@ describe('KafkaFlowDecoder', () => {
       { kind: 'kafka', topic: 'flows', partition: 0, offset: '41' },
     ]);
     expect(out.flows[0]!.record).toMatchObject({ src_ip: '10.0.0.1', dst_port: 80, proto: 6 });
-    expect(out.flows.every((f) => !('lineInMessage' in f))).toBe(true);
     expect(out.deadLetters).toEqual([]);
   });
 
@@ -27,17 +27,31 @@ describe('KafkaFlowDecoder', () => {
   ])('reads a record with %s as a one-record value', (_what, value) => {
     const out = decode([value]);
     expect(out.flows).toHaveLength(1);
-    expect('lineInMessage' in out.flows[0]!).toBe(false);
+    expect(out.flows[0]!.pos).not.toHaveProperty('line');
   });
 
   it('splits a value of several lines into flows numbered by line, and dead-letters only the bad line', () => {
     const out = decode([`${FLOW}\n\nnot json\n${FLOW2}\n`]);
-    expect(out.flows.map((f) => ('lineInMessage' in f ? f.lineInMessage : undefined))).toEqual([1, 4]);
+    expect(out.flows.map((f) => f.pos)).toEqual([
+      { kind: 'kafka', topic: 'flows', partition: 0, offset: '40', line: 1 },
+      { kind: 'kafka', topic: 'flows', partition: 0, offset: '40', line: 4 },
+    ]);
     expect(out.deadLetters).toHaveLength(1);
     const dl = out.deadLetters[0]!;
-    expect(dl.lineInMessage).toBe(3);
-    expect(dl.letter).toMatchObject({ reason: 'invalid-json', pos: { kind: 'kafka', offset: '40' }, raw: 'not json' });
+    expect(dl.letter).toMatchObject({ reason: 'invalid-json', pos: { kind: 'kafka', offset: '40', line: 3 }, raw: 'not json' });
     expect(dl.value.toString()).toBe('not json');
+  });
+
+  it('names the line of a multi-record message in the dead-letter headers, and no line for a one-record message', () => {
+    const [several] = decode([`${FLOW}\nnot json`]).deadLetters;
+    const [single] = decode(['not json']).deadLetters;
+    expect(deadLetterMessage(several!).headers).toMatchObject({
+      [DEAD_LETTER_HEADERS.topic]: 'flows',
+      [DEAD_LETTER_HEADERS.partition]: '0',
+      [DEAD_LETTER_HEADERS.offset]: '40',
+      [DEAD_LETTER_HEADERS.line]: '2',
+    });
+    expect(deadLetterMessage(single!).headers).not.toHaveProperty(DEAD_LETTER_HEADERS.line);
   });
 
   it('skips tombstones and empty values, counting them as blank', () => {

@@ -1,36 +1,57 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { reportRowFromOutcome } from '../../src/report/from-results.js';
+import { readResultsFile, reportRowFromOutcome } from '../../src/report/from-results.js';
 import { reportRowFromResult, resultRow, sourceCoordinates } from '../../src/pipeline/result-row.js';
+import { toJsonLine } from '../../src/pipeline/output-row.js';
+import { Auditor } from '../../src/pipeline/audit.js';
+import { loadAuditContext } from '../../src/pipeline/context.js';
 import { createDecoder } from '../../src/flows/decoders/index.js';
 import { DecodeFailure, SkippedLine } from '../../src/flows/decode-result.js';
 import type { DecodedFlow } from '../../src/flows/record.js';
-import { demoLines, demoState } from './helpers.js';
+import type { ReportRow } from '../../src/report/row.js';
+import { DEMO, demoLines, demoState, PARITY, parityLines } from './helpers.js';
 
 const STAMP = { runId: 'run-1', policyVersion: 'abc123' };
 
-async function demoOutcomes() {
+function decodeAt(lines: readonly string[], first: number): DecodedFlow[] {
   const decoder = createDecoder('canonical');
   const flows: DecodedFlow[] = [];
-  demoLines().forEach((line, i) => {
-    const pos = { kind: 'kafka', topic: 'flows', partition: 3, offset: String(100 + i) } as const;
+  lines.forEach((line, i) => {
+    const pos = { kind: 'kafka', topic: 'flows', partition: 3, offset: String(first + i) } as const;
     const r = decoder.decode(line, pos);
     if (!(r instanceof DecodeFailure) && !(r instanceof SkippedLine)) flows.push({ record: r, pos });
   });
-  return (await demoState()).auditor.auditBatch(flows);
+  return flows;
+}
+
+async function demoOutcomes() {
+  return (await demoState()).auditor.auditBatch(decodeAt(demoLines(), 100));
+}
+
+/** The demo flows and the parity flows, under the demo policies and inventory plus a host endpoint. */
+async function parityOutcomes() {
+  const ctx = await loadAuditContext({
+    policies: [...DEMO.policies],
+    proposal: { kind: 'change', paths: [...DEMO.change] },
+    inventory: [...DEMO.inventory, PARITY.inventory],
+  });
+  return new Auditor(ctx.views, ctx.inventory).auditBatch(decodeAt([...demoLines(), ...parityLines()], 100));
 }
 
 describe('sourceCoordinates', () => {
   it.each([
-    [{ kind: 'kafka', topic: 'flows', partition: 2, offset: '9007199254740993' }, undefined, 'kafka:flows/2/9007199254740993'],
-    [{ kind: 'kafka', topic: 'flows', partition: 0, offset: '7' }, 3, 'kafka:flows/0/7#3'],
-    [{ kind: 'file', file: 'logs/a.jsonl', line: 12 }, undefined, 'file:logs/a.jsonl:12'],
-  ] as const)('%j line %s → %s', (pos, line, text) => {
-    expect(sourceCoordinates(pos, line)).toBe(text);
+    [{ kind: 'kafka', topic: 'flows', partition: 2, offset: '9007199254740993' }, 'kafka:flows/2/9007199254740993'],
+    [{ kind: 'kafka', topic: 'flows', partition: 0, offset: '7', line: 3 }, 'kafka:flows/0/7#3'],
+    [{ kind: 'file', file: 'logs/a.jsonl', line: 12 }, 'file:logs/a.jsonl:12'],
+  ] as const)('%j → %s', (pos, text) => {
+    expect(sourceCoordinates(pos)).toBe(text);
   });
 });
 
 describe('resultRow', () => {
-  it('takes namespace and name from the endpoint the flow resolved to, and the rule texts of both views', async () => {
+  it('takes namespace, name and key from the endpoint the flow resolved to, and the rule texts of both views', async () => {
     const outcomes = await demoOutcomes();
     // First demo line: an Internet client to the gateway pod (IPs only in the log).
     const o = outcomes[0]!;
@@ -43,6 +64,7 @@ describe('resultRow', () => {
       src_ip: '198.18.28.111',
       src_namespace: '',
       src_name: '',
+      src_endpoint: '',
       dst_ip: '10.42.1.21',
       dst_namespace: 'frontend',
       dst_port: 8443,
@@ -54,15 +76,17 @@ describe('resultRow', () => {
       policy_version: 'abc123',
       bytes: 159551,
       packets: 161,
+      count: 1,
     });
     expect(row.dst_name).toMatch(/^gateway-/);
+    expect(row.dst_endpoint).toBe(`pod:frontend/${row.dst_name}`);
     expect(row.rule).toContain('ingress=allow@');
     expect(row.proposed_rule).not.toBe('');
   });
 
   it('marks every row of a multi-record message with its line, and keeps rows without a proposal empty there', async () => {
     const o = (await demoOutcomes())[1]!;
-    const flow = { ...o.flow, lineInMessage: 4 };
+    const flow = { ...o.flow, pos: { kind: 'kafka', topic: 'flows', partition: 3, offset: '101', line: 4 } as const };
     const row = resultRow({ ...o, flow, proposed: undefined, cls: undefined }, STAMP);
     expect(row.source).toBe('kafka:flows/3/101#4');
     expect(row).toMatchObject({ proposed_verdict: '', proposed_rule: '', class: '' });
@@ -75,14 +99,46 @@ describe('resultRow', () => {
       expect(resultRow({ ...o, flow: { ...o.flow, record } }, STAMP).time).toBe(0);
     }
   });
+
+  it('keeps the connections a record stands for, and the keys of host and synthetic endpoints', async () => {
+    const rows = (await parityOutcomes()).slice(-8).map((o) => resultRow(o, STAMP));
+    expect(rows.map((r) => [r.count, r.src_endpoint, r.dst_endpoint.replace(/-[a-z0-9]+-[a-z0-9]+$/, '-*')])).toEqual([
+      [12, 'pod:backend/worker-6d8f7c5b4-bn5gz', 'pod:backend/api-*'],
+      [5, '', 'pod:frontend/gateway-*'],
+      [3, 'host:node-1/eth0', 'pod:backend/orders-*'],
+      [1, '', 'host:node-1/eth0'],
+      [1, '', 'host:node-1/eth0'],
+      [4, 'synthetic:backend/batch-7f9c#0', 'pod:backend/api-*'],
+      [1, 'synthetic:frontend/canary-1#1', 'pod:backend/orders-*'],
+      [2, 'pod:backend/worker-6d8f7c5b4-bn5gz', 'synthetic:backend/cache-0#2'],
+    ]);
+    // A host endpoint has no namespace of its own: its name is the endpoint's, the rest what the log said.
+    expect(rows[2]).toMatchObject({ src_namespace: '', src_name: 'node-1-eth0', src_ip: '10.0.0.11' });
+  });
 });
 
 describe('reportRowFromResult', () => {
-  it('gives every demo flow the ReportRow that file mode gives it (the two report modes cannot drift)', async () => {
-    const outcomes = await demoOutcomes();
-    expect(outcomes.length).toBe(321);
-    for (const o of outcomes) {
-      expect(reportRowFromResult(resultRow(o, STAMP))).toEqual(reportRowFromOutcome(o));
-    }
+  it('gives every flow the ReportRow that a results file and an outcome in process give it (the report modes cannot drift)', async () => {
+    const outcomes = await parityOutcomes();
+    expect(outcomes.length).toBe(321 + 8);
+    const file = join(await mkdtemp(join(tmpdir(), 'flowaudit-parity-')), 'results.jsonl');
+    await writeFile(file, outcomes.map((o) => `${toJsonLine(o)}\n`).join(''));
+    const fromFile: ReportRow[] = [];
+    for await (const row of readResultsFile(file)) fromFile.push(row);
+    const stored = outcomes.map((o) => reportRowFromResult(resultRow(o, STAMP)));
+    expect(stored).toEqual(fromFile);
+    expect(stored).toEqual(outcomes.map(reportRowFromOutcome));
+    // The cases that used to drift are among them.
+    expect(stored.filter((r) => r.flows > 1)).toHaveLength(5);
+    expect(stored.some((r) => r.src === 'node-1/eth0')).toBe(true);
+    expect(stored.some((r) => r.src === 'backend/batch-7f9c#0' && r.srcNamespace === 'backend')).toBe(true);
+  });
+
+  it('reads a row stored before schema version 2 (count 1, no endpoint keys) by namespace/name, else by IP', async () => {
+    // The host endpoint flow as schema version 1 kept it: the endpoint's name, no namespace, no keys.
+    const v2 = resultRow((await parityOutcomes()).at(-6)!, STAMP);
+    const v1 = { ...v2, count: 1, src_endpoint: '', dst_endpoint: '' };
+    expect(reportRowFromResult(v1)).toMatchObject({ src: '10.0.0.11', dst: `backend/${v2.dst_name}`, srcNamespace: undefined, dstNamespace: 'backend', flows: 1 });
+    expect(reportRowFromResult(v2)).toMatchObject({ src: 'node-1/eth0', flows: 3 });
   });
 });

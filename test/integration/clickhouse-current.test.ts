@@ -60,6 +60,9 @@ const row = (i: number, overrides: Partial<ResultRow> = {}): ResultRow => ({
   policy_version: 'v',
   bytes: 10,
   packets: 1,
+  count: 1,
+  src_endpoint: '',
+  dst_endpoint: 'host:node-1/eth0',
   ...overrides,
 });
 
@@ -97,6 +100,28 @@ describe.skipIf(CHDB_CONNECTION === undefined)('ClickHouse module on a current r
 
     await insertResults(ch, [row(100, { time: 0 })]);
     expect(await dropPartitionsOlderThan(ch, 1, new Date(T0))).toEqual(['19700101']);
+  });
+
+  it('upgrades a version 1 table in place with the same ALTER as on 18.16', async () => {
+    const v1 = await connectClickHouse({ url: 'http://chdb.invalid:8123', database: `${names.database}_v1`, user: 'default', password: '', requestTimeoutMs: 30_000 });
+    try {
+      expect(await migrate(v1, { toVersion: 1 })).toMatchObject({ fromVersion: 0, toVersion: 1 });
+      const table = `${sqlIdentifier(v1.database)}.results`;
+      await v1.command(`INSERT INTO ${table} (run_id, source, time, verdict, rule) VALUES ('run-up', 'kafka:flows/0/1', 0, 'deny', 'r')`, 'insert');
+      expect(await migrate(v1)).toMatchObject({ fromVersion: 1, toVersion: 2 });
+      expect(await migrate(v1)).toMatchObject({ fromVersion: 2, toVersion: 2 });
+      await insertResults(v1, [row(2, { run_id: 'run-up', count: 7, src_endpoint: 'host:node-1/eth0' })]);
+      const stored = await v1.rows<{ source: string; count: number; src_endpoint: string }>(
+        `SELECT source, count, src_endpoint FROM ${table} WHERE run_id = 'run-up' ORDER BY source`,
+        'query',
+      );
+      expect(stored).toEqual([
+        { source: 'kafka:flows/0/1', count: 1, src_endpoint: '' },
+        { source: 'kafka:flows/0/2', count: 7, src_endpoint: 'host:node-1/eth0' },
+      ]);
+    } finally {
+      await v1.close();
+    }
   });
 
   it.each(["it's", 'back\\slash\\', 'nul\0', 'line\nbreak', '`tick`', '東京 🚦'])('round-trips %j through sqlString', async (value) => {

@@ -37,6 +37,9 @@ const rows: ResultRow[] = Array.from({ length: ROWS }, (_, i) => ({
   policy_version: 'sha256:0f3c',
   bytes: 1000 + i,
   packets: 10,
+  count: 1,
+  src_endpoint: `pod:production/web-7d4f-${i % 50}`,
+  dst_endpoint: 'pod:production/db-0',
 }));
 
 let ch: ClickHouseConnection;

@@ -10,8 +10,10 @@ import {
   migrate,
   sqlIdentifier,
   sqlString,
+  streamResults,
   type ClickHouseConnection,
 } from '../../src/sinks/clickhouse/index.js';
+import { reportRowFromResult } from '../../src/pipeline/result-row.js';
 import { clickHouseTestOptions, testNames } from './services.js';
 
 const names = testNames(import.meta.url);
@@ -43,6 +45,9 @@ function row(i: number, overrides: Partial<ResultRow> = {}): ResultRow {
     policy_version: 'sha256:abc',
     bytes: 100 + i,
     packets: 1 + (i % 5),
+    count: 1 + (i % 2),
+    src_endpoint: `pod:production/web-${i % 7}`,
+    dst_endpoint: 'pod:production/db-0',
     ...overrides,
   };
 }
@@ -70,6 +75,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await ch.command(`DROP DATABASE IF EXISTS ${sqlIdentifier(names.database)}`, 'migrate');
+  await ch.command(`DROP DATABASE IF EXISTS ${sqlIdentifier(`${names.database}_v1`)}`, 'migrate');
   await ch.close();
 });
 
@@ -117,7 +123,51 @@ describe('results table', () => {
       `SELECT version FROM ${sqlIdentifier(names.database)}.schema_version ORDER BY version`,
       'query',
     );
-    expect(versions.map((v) => Number(v.version))).toEqual([LATEST_SCHEMA_VERSION]);
+    expect(versions.map((v) => Number(v.version))).toEqual([1, 2]);
+    expect(LATEST_SCHEMA_VERSION).toBe(2);
+  });
+
+  it('upgrades a version 1 table in place: old rows read count 1 and no endpoints, new rows keep theirs', async () => {
+    const v1 = await connectClickHouse(clickHouseTestOptions(`${names.database}_v1`));
+    try {
+      expect(await migrate(v1, { toVersion: 1 })).toMatchObject({ fromVersion: 0, toVersion: 1 });
+      const table = `${sqlIdentifier(v1.database)}.results`;
+      // A row as flowaudit with schema version 1 wrote it: its columns only.
+      await v1.command(
+        `INSERT INTO ${table} (run_id, source, time, time_ms, src_ip, dst_ip, dst_port, proto, src_namespace, src_name, verdict, rule, bytes, packets)
+         VALUES ('run-up', 'kafka:flows/0/1', '2026-11-20 12:00:00', 5, '10.0.0.11', '10.0.1.10', 6379, 6, '', 'node-1-eth0', 'deny', 'r', 60, 1)`,
+        'insert',
+      );
+      expect(await migrate(v1)).toMatchObject({ fromVersion: 1, toVersion: 2 });
+      expect(await migrate(v1)).toMatchObject({ fromVersion: 2, toVersion: 2 });
+      const columns = await v1.rows<{ name: string; type: string; default_expression: string }>(
+        `SELECT name, type, default_expression FROM system.columns
+         WHERE database = ${sqlString(v1.database)} AND table = 'results' AND name IN ('count', 'src_endpoint', 'dst_endpoint')`,
+        'query',
+      );
+      expect(columns.map((c) => [c.name, c.type, c.default_expression.replace(/^CAST\((.*), 'UInt32'\)$/, '$1')])).toEqual([
+        ['count', 'UInt32', '1'],
+        ['src_endpoint', 'String', "''"],
+        ['dst_endpoint', 'String', "''"],
+      ]);
+
+      await insertResults(v1, [row(2, { run_id: 'run-up', count: 7, src_endpoint: 'host:node-1/eth0', dst_endpoint: '' })]);
+      const stored: ResultRow[] = [];
+      for await (const block of streamResults(v1, { runId: 'run-up' })) stored.push(...block);
+      stored.sort((a, b) => a.source.localeCompare(b.source));
+      expect(stored.map((r) => [r.source, r.count, r.src_endpoint, r.dst_endpoint])).toEqual([
+        ['kafka:flows/0/1', 1, '', ''],
+        ['kafka:flows/0/2', 7, 'host:node-1/eth0', ''],
+      ]);
+      const versions = await v1.rows<{ version: number }>(`SELECT version FROM ${sqlIdentifier(v1.database)}.schema_version ORDER BY version`, 'query');
+      expect(versions.map((v) => Number(v.version))).toEqual([1, 2]);
+      expect(stored.map(reportRowFromResult).map((r) => [r.src, r.flows])).toEqual([
+        ['10.0.0.11', 1],
+        ['node-1/eth0', 7],
+      ]);
+    } finally {
+      await v1.close();
+    }
   });
 
   it('stores N rows as N rows, fields intact', async () => {
@@ -187,7 +237,7 @@ describe('results table', () => {
     ].map(({ verdict, class: cls, rows: group }) => ({
       verdict,
       class: cls,
-      flows: group.length,
+      flows: group.reduce((sum, r) => sum + r.count, 0),
       bytes: group.reduce((sum, r) => sum + r.bytes, 0),
       packets: group.reduce((sum, r) => sum + r.packets, 0),
     }));

@@ -1,7 +1,8 @@
 /**
- * The daemon in process on the real Kafka and ClickHouse: the demo flows through a topic give exactly the rows
- * and the report that file replay gives; bad records reach the dead-letter topic; policy edits take effect
- * without a restart, and a broken edit is reported and ignored.
+ * The daemon in process on the real Kafka and ClickHouse: the demo flows (plus flows of several connections, host
+ * endpoints and synthetic pods, which the demo lacks) through a topic give exactly the rows and the report that
+ * file replay gives; bad records reach the dead-letter topic; policy edits take effect without a restart, and a
+ * broken edit is reported and ignored.
  */
 import { readFileSync } from 'node:fs';
 import { cp, mkdtemp, writeFile } from 'node:fs/promises';
@@ -13,7 +14,8 @@ import { startDaemon, type DaemonHandle } from '../../src/daemon/daemon.js';
 import { connectClickHouse, sqlIdentifier, sqlString, type ClickHouseConnection } from '../../src/sinks/clickhouse/index.js';
 import { DEAD_LETTER_HEADERS, kafkaClient } from '../../src/sources/kafka/index.js';
 import { runCapture } from '../cli/harness.js';
-import { DAEMON_ENV, daemonConfig, DEMO, demoLines, produce, scrape, storedCounts, total, waitFor } from './daemon-harness.js';
+import { PARITY, parityLines } from '../daemon/helpers.js';
+import { DAEMON_ENV, daemonConfig, DEMO, demoLines, produce, REPO, scrape, storedCounts, total, waitFor } from './daemon-harness.js';
 import { clickHouseTestOptions, kafkaTestOptions, testNames, CLICKHOUSE_URL, CLICKHOUSE_USER } from './services.js';
 
 const names = testNames(import.meta.url);
@@ -22,6 +24,9 @@ const dlq = names.topic('dlq');
 const group = `${names.topic('group')}`;
 const runId = `daemon:${group}`;
 const topics = [topic, dlq];
+const INVENTORY = [DEMO.inventory, `${REPO}${PARITY.inventory}`];
+/** Stored rows once the demo's 321 good lines and the parity lines are in. */
+const FLOWS = 321 + parityLines().length;
 
 let kafka: Kafka;
 let ch: ClickHouseConnection;
@@ -37,9 +42,18 @@ beforeAll(async () => {
   policyDir = await mkdtemp(join(tmpdir(), 'flowaudit-daemon-policies-'));
   await cp(DEMO.policies, policyDir, { recursive: true });
   await produce(kafka, topic, demoLines(), { partitions: 2 });
+  // All on partition 0, in file order: synthetic endpoints are numbered in the order the inventory first sees them
+  // (`synthetic:<ns>/<name>#<n>`), so they must reach the daemon in the order the file replay reads them.
+  await produce(kafka, topic, parityLines(), { partitions: 1 });
   const log = { write: (chunk: string) => void stderr.push(chunk) };
   daemon = startDaemon(
-    daemonConfig({ topic, group, database: names.database, policies: [policyDir], extra: { 'dead-letter-topic': dlq, 'log-level': 'info' } }),
+    daemonConfig({
+      topic,
+      group,
+      database: names.database,
+      policies: [policyDir],
+      extra: { inventory: INVENTORY, 'dead-letter-topic': dlq, 'log-level': 'info' },
+    }),
     { stderr: log as unknown as NodeJS.WritableStream },
   );
   metricsPort = (await daemon.ready).metricsPort;
@@ -76,18 +90,18 @@ async function readTopic(name: string, count: number): Promise<{ value: string; 
   return seen;
 }
 
-const sorted = (report: unknown): string => JSON.stringify(report, (_k, v: unknown) =>
-  v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v);
-
 describe('the daemon on the demo flows', () => {
   it('stores exactly one row per flow, and the stored report equals the report of a file replay', async () => {
-    await waitFor('321 stored rows', async () => (await storedCounts(ch, runId)).final >= 321);
+    await waitFor(`${FLOWS} stored rows`, async () => (await storedCounts(ch, runId)).final >= FLOWS);
     const counts = await storedCounts(ch, runId);
-    expect(counts).toEqual({ final: 321, raw: 321, sources: 321 });
+    expect(counts).toEqual({ final: FLOWS, raw: FLOWS, sources: FLOWS });
 
     const dir = await mkdtemp(join(tmpdir(), 'flowaudit-daemon-replay-'));
+    const flows = join(dir, 'flows.jsonl');
+    await writeFile(flows, `${[...demoLines(), ...parityLines()].join('\n')}\n`);
     const results = join(dir, 'results.jsonl');
-    const replay = await runCapture(['replay', '--policies', policyDir, '--change', DEMO.change, '--inventory', DEMO.inventory, '--flows', DEMO.flows, '--out', results]);
+    const inventory = INVENTORY.flatMap((path) => ['--inventory', path]);
+    const replay = await runCapture(['replay', '--policies', policyDir, '--change', DEMO.change, ...inventory, '--flows', flows, '--out', results]);
     expect(replay.code).toBe(0);
     const fromFile = await runCapture(['report', '--results', results, '-o', 'json']);
     const stored = await runCapture(
@@ -95,8 +109,16 @@ describe('the daemon on the demo flows', () => {
       DAEMON_ENV,
     );
     expect(stored.code).toBe(0);
-    expect(JSON.parse(stored.stdout).totals).toMatchObject({ rows: 321, classes: { 'unchanged-allow': 220, 'unchanged-deny': 43, 'would-block': 28, 'would-allow': 30 } });
-    expect(sorted(JSON.parse(stored.stdout))).toBe(sorted(JSON.parse(fromFile.stdout)));
+    // The demo's 321 flows and the parity flows, which stand for 29 connections.
+    expect(JSON.parse(stored.stdout).totals).toMatchObject({
+      rows: FLOWS,
+      flows: 321 + 29,
+      classes: { 'unchanged-allow': 220 + 3, 'unchanged-deny': 43 + 10, 'would-allow': 30, 'would-block': 28 + 16 },
+    });
+    // Text for text: same groups, same counts, same names (host endpoints and synthetic pods by their inventory key).
+    expect(stored.stdout).toBe(fromFile.stdout);
+    expect(stored.stdout).toContain('"node-1/eth0"');
+    expect(stored.stdout).toContain('"backend/batch-7f9c#0"');
     // The same per-flow verdicts, flow by flow: file lines and topic offsets are both in produced order per partition.
     const rows = await ch.rows<{ source: string; verdict: string; proposed_verdict: string }>(
       `SELECT source, verdict, proposed_verdict FROM ${sqlIdentifier(names.database)}.results FINAL WHERE run_id = ${sqlString(runId)}`,
@@ -119,13 +141,13 @@ describe('the daemon on the demo flows', () => {
     }
     const metrics = await scrape(metricsPort);
     expect(total(metrics, 'flowaudit_dead_letters_total')).toBe(2);
-    expect(total(metrics, 'flowaudit_messages_consumed_total')).toBe(323);
+    expect(total(metrics, 'flowaudit_messages_consumed_total')).toBe(323 + parityLines().length);
   });
 
   it('stores each line of a multi-line record as a result of its own', async () => {
     const lines = demoLines().slice(0, 3);
     await produce(kafka, topic, [lines.join('\n')], { partitions: 2 });
-    await waitFor('324 rows', async () => (await storedCounts(ch, runId)).final >= 324);
+    await waitFor(`${FLOWS + 3} rows`, async () => (await storedCounts(ch, runId)).final >= FLOWS + 3);
     const sources = await ch.rows<{ source: string }>(
       `SELECT source FROM ${sqlIdentifier(names.database)}.results WHERE run_id = ${sqlString(runId)} AND position(source, '#') > 0 ORDER BY source`,
       'query',
@@ -162,7 +184,7 @@ spec:
     expect(editedVersion).not.toBe(firstVersion);
 
     await produce(kafka, topic, [probe], { partitions: 2 });
-    await waitFor('325 rows', async () => (await storedCounts(ch, runId)).final >= 325);
+    await waitFor(`${FLOWS + 4} rows`, async () => (await storedCounts(ch, runId)).final >= FLOWS + 4);
     const [latest] = await ch.rows<{ verdict: string; rule: string; policy_version: string }>(
       `SELECT verdict, rule, policy_version FROM ${sqlIdentifier(names.database)}.results FINAL WHERE run_id = ${sqlString(runId)} ORDER BY inserted_at DESC, source DESC LIMIT 1`,
       'query',
@@ -179,12 +201,12 @@ spec:
     expect(stderr.join('')).toMatch(/policy edit rejected: the last good policy set keeps running/);
 
     await produce(kafka, topic, [probe], { partitions: 2 });
-    await waitFor('326 rows', async () => (await storedCounts(ch, runId)).final >= 326);
+    await waitFor(`${FLOWS + 5} rows`, async () => (await storedCounts(ch, runId)).final >= FLOWS + 5);
     const versions = await ch.rows<{ policy_version: string; n: string }>(
       `SELECT policy_version, count() AS n FROM ${sqlIdentifier(names.database)}.results FINAL WHERE run_id = ${sqlString(runId)} GROUP BY policy_version ORDER BY n DESC`,
       'query',
     );
-    expect(versions.map((v) => Number(v.n))).toEqual([324, 2]);
+    expect(versions.map((v) => Number(v.n))).toEqual([FLOWS + 3, 2]);
     expect(editedVersion).toContain(versions[1]!.policy_version);
   });
 

@@ -80,4 +80,20 @@ describe('ReportBuilder', () => {
     expect(r.groups).toHaveLength(0);
     expect(r.totals.unparsedRules).toBe(1);
   });
+
+  it('writes totals with sorted keys, so the JSON of a report does not depend on the order of its rows', () => {
+    const rows = [
+      row({ verdict: 'unknown', proposedVerdict: 'unknown', proposedRule: BLOCKED, cls: 'unknown' }),
+      row({ proposedVerdict: 'deny', proposedRule: BLOCKED, cls: 'would-block' }),
+      row({ verdict: 'deny', rule: BLOCKED, proposedVerdict: 'allow', proposedRule: BLOCKED, cls: 'would-allow' }),
+    ];
+    const json = (ordered: ReportRow[]) => {
+      const b = new ReportBuilder('rule', 5);
+      for (const r of ordered) b.add(r);
+      return JSON.stringify(b.build().totals);
+    };
+    expect(Object.keys(JSON.parse(json(rows)).verdicts)).toEqual(['allow', 'deny', 'unknown']);
+    expect(Object.keys(JSON.parse(json(rows)).classes)).toEqual(['unknown', 'would-allow', 'would-block']);
+    expect(json([...rows].reverse())).toBe(json(rows));
+  });
 });

@@ -28,6 +28,9 @@ const ROW: ResultRow = {
   policy_version: 'v1',
   bytes: 6000,
   packets: 21,
+  count: 3,
+  src_endpoint: 'synthetic:production/web-7d4f-x2#0',
+  dst_endpoint: '',
 };
 
 /** ClickHouse's reading of one TabSeparated field (`readEscapedString`) for the escapes tsvString emits. */
@@ -74,6 +77,9 @@ describe('encodeResultRow', () => {
       policy_version: 'v1',
       bytes: '6000',
       packets: '21',
+      count: '3',
+      src_endpoint: 'synthetic:production/web-7d4f-x2#0',
+      dst_endpoint: '',
     });
   });
 
@@ -96,6 +102,8 @@ describe('encodeResultRow', () => {
     ['proto', { proto: -6 }],
     ['proto', { proto: 256 }],
     ['dst_port', { dst_port: 65536 }],
+    ['count', { count: -1 }],
+    ['count', { count: 2 ** 32 }],
   ] as const)('refuses an impossible %s', (field, patch) => {
     expect(() => encodeResultRow({ ...ROW, ...patch })).toThrow(new RegExp(`file:flows.jsonl:7: ${field}`));
   });
@@ -103,8 +111,8 @@ describe('encodeResultRow', () => {
   it('keeps any string intact through TabSeparated escaping', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme' }), fc.string({ unit: fc.constantFrom('\\', '\t', '\n', '\r', '\0', 'x', 'N') }), (a, b) => {
-        const row = fields(encodeResultRow({ ...ROW, src_name: a, rule: b, reason: a + b }));
-        expect([untsv(row.src_name!), untsv(row.rule!), untsv(row.reason!)]).toEqual([a, b, a + b]);
+        const row = fields(encodeResultRow({ ...ROW, src_name: a, rule: b, reason: a + b, dst_endpoint: b }));
+        expect([untsv(row.src_name!), untsv(row.rule!), untsv(row.reason!), untsv(row.dst_endpoint!)]).toEqual([a, b, a + b, b]);
       }),
     );
   });

@@ -17,10 +17,13 @@ export interface ResultCount {
   readonly packets: number;
 }
 
-/** Flows, bytes and packets of one run per (verdict, class), each input record counted once. */
+/**
+ * Flows (the connections records stand for, `count`, as reports count them), bytes and packets of one run per
+ * (verdict, class), each input record counted once.
+ */
 export async function countResults(connection: ClickHouseConnection, runId: string): Promise<ResultCount[]> {
   const rows = await connection.rows<{ verdict: FinalVerdict; class: ChangeClass | ''; flows: string; bytes: string; packets: string }>(
-    `SELECT verdict, class, count() AS flows, sum(bytes) AS bytes, sum(packets) AS packets
+    `SELECT verdict, class, sum(\`count\`) AS flows, sum(bytes) AS bytes, sum(packets) AS packets
      FROM ${qualified(connection.database, RESULTS_TABLE)} FINAL
      WHERE run_id = ${sqlString(runId)}
      GROUP BY verdict, class

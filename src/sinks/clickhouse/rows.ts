@@ -15,6 +15,8 @@ export function tsvString(value: string): string {
   return TSV_SPECIAL.test(value) ? value.replace(TSV_SPECIAL_ALL, (ch) => TSV_ESCAPES[ch] ?? ch) : value;
 }
 
+const UINT32_MAX = 4_294_967_295;
+
 /** An integer field in [0, max]; anything else would make the server reject the whole block. */
 function unsigned(value: number, max: number, field: string, row: ResultRow): string {
   if (!Number.isSafeInteger(value) || value < 0 || value > max) {
@@ -68,7 +70,10 @@ export function encodeResultRow(row: ResultRow): string {
     (row.observed_mismatch ? '1' : '0') + '\t' +
     tsvString(row.policy_version) + '\t' +
     unsigned(row.bytes, Number.MAX_SAFE_INTEGER, 'bytes', row) + '\t' +
-    unsigned(row.packets, Number.MAX_SAFE_INTEGER, 'packets', row) + '\n'
+    unsigned(row.packets, Number.MAX_SAFE_INTEGER, 'packets', row) + '\t' +
+    unsigned(row.count, UINT32_MAX, 'count', row) + '\t' +
+    tsvString(row.src_endpoint) + '\t' +
+    tsvString(row.dst_endpoint) + '\n'
   );
 }
 

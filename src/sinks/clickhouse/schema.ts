@@ -31,11 +31,17 @@ function enum8(values: readonly string[], withEmpty: boolean): string {
   return `Enum8(${[...(withEmpty ? ["'' = 0"] : []), ...members].join(', ')})`;
 }
 
+type ColumnName = keyof ResultRow | 'time_ms';
+type Column = readonly [name: ColumnName, type: string];
+/** A column added to an existing table, with the value that rows stored before it read back. */
+type AddedColumn = readonly [name: ColumnName, type: string, defaultValue: string];
+
 /**
- * The results table's columns in insert order: ResultRow's fields, except that `time` (epoch ms) is stored as
- * DateTime seconds plus `time_ms` (18.16 has no DateTime64). `inserted_at` is filled by the server.
+ * Schema version 1's columns, as migration 1 created them: ResultRow's fields, except that `time` (epoch ms) is
+ * stored as DateTime seconds plus `time_ms` (18.16 has no DateTime64). `inserted_at` is filled by the server.
+ * Frozen: a later field gets a column through a migration of its own.
  */
-export const RESULT_COLUMNS = [
+const V1_COLUMNS = [
   ['run_id', 'String'],
   ['source', 'String'],
   ['time', 'DateTime'],
@@ -60,31 +66,61 @@ export const RESULT_COLUMNS = [
   ['policy_version', 'String'],
   ['bytes', 'UInt64'],
   ['packets', 'UInt64'],
-] as const satisfies readonly (readonly [keyof ResultRow | 'time_ms', string])[];
+] as const satisfies readonly Column[];
+
+/** Added by migration 2, so that a stored report counts and names flows as a file report does. */
+const V2_COLUMNS = [
+  ['count', 'UInt32', '1'],
+  ['src_endpoint', 'String', "''"],
+  ['dst_endpoint', 'String', "''"],
+] as const satisfies readonly AddedColumn[];
+
+/** The results table's columns in insert order (rows.ts writes them in this order). */
+export const RESULT_COLUMNS = [...V1_COLUMNS, ...V2_COLUMNS] as const satisfies readonly (Column | AddedColumn)[];
 // A field added to ResultRow needs a column here (and in rows.ts, whose test checks the two agree).
 true satisfies Covers<keyof ResultRow, (typeof RESULT_COLUMNS)[number][0]>;
 
-interface Migration {
+export interface Migration {
   readonly version: number;
   readonly description: string;
-  readonly statements: (database: string) => readonly string[];
+  /**
+   * The statements still to run, given the results table's columns as they are: 18.16 has no ADD COLUMN IF NOT
+   * EXISTS, so a migration interrupted half way is finished by adding only the columns that are missing.
+   */
+  readonly statements: (database: string, resultColumns: ReadonlySet<string>) => readonly string[];
 }
 
 /** Append only: a released migration never changes; a new one gets the next number. */
-const MIGRATIONS: readonly Migration[] = [
+export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     description: 'results table, one row per input record, keyed by (run_id, source)',
     statements: (database) => [
       `CREATE TABLE IF NOT EXISTS ${qualified(database, RESULTS_TABLE)} (
-        ${RESULT_COLUMNS.map(([name, type]) => `${sqlIdentifier(name)} ${type}`).join(',\n        ')},
+        ${V1_COLUMNS.map(([name, type]) => `${sqlIdentifier(name)} ${type}`).join(',\n        ')},
         inserted_at DateTime DEFAULT now()
       ) ENGINE = ReplacingMergeTree()
       PARTITION BY toDate(time)
       ORDER BY (run_id, source)`,
     ],
   },
+  {
+    version: 2,
+    description: 'count, src_endpoint and dst_endpoint: connections per record and the inventory keys of the sides',
+    statements: (database, resultColumns) => addMissingColumns(database, V2_COLUMNS, resultColumns),
+  },
 ];
+
+/**
+ * One ALTER adding the columns not there yet (none when all are). Rows stored before read a column's DEFAULT, and
+ * an older flowaudit that names its columns in its INSERT keeps working against the new table.
+ */
+function addMissingColumns(database: string, columns: readonly AddedColumn[], existing: ReadonlySet<string>): string[] {
+  const missing = columns.filter(([name]) => !existing.has(name));
+  if (missing.length === 0) return [];
+  const clauses = missing.map(([name, type, value]) => `ADD COLUMN ${sqlIdentifier(name)} ${type} DEFAULT ${value}`);
+  return [`ALTER TABLE ${qualified(database, RESULTS_TABLE)} ${clauses.join(', ')}`];
+}
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
 
@@ -93,6 +129,8 @@ export interface MigrateOptions {
   readonly retentionDays?: number;
   /** "Now" for the retention cut-off; tests pin it. */
   readonly now?: Date;
+  /** The schema version to migrate up to (default: the latest); tests build an older database with it. */
+  readonly toVersion?: number;
 }
 
 export interface MigrateReport {
@@ -104,6 +142,10 @@ export interface MigrateReport {
 
 /** Creates the database and tables of `connection.database` as needed and records the schema version. */
 export async function migrate(connection: ClickHouseConnection, options: MigrateOptions = {}): Promise<MigrateReport> {
+  const toVersion = options.toVersion ?? LATEST_SCHEMA_VERSION;
+  if (!Number.isInteger(toVersion) || toVersion < 1 || toVersion > LATEST_SCHEMA_VERSION) {
+    throw new RangeError(`schema version must be from 1 to ${LATEST_SCHEMA_VERSION}, got ${toVersion}`);
+  }
   const database = connection.database;
   await connection.command(`CREATE DATABASE IF NOT EXISTS ${sqlIdentifier(database)}`, 'migrate');
   const versions = qualified(database, SCHEMA_VERSION_TABLE);
@@ -126,8 +168,15 @@ export async function migrate(connection: ClickHouseConnection, options: Migrate
     );
   }
   for (const migration of MIGRATIONS) {
-    if (migration.version <= fromVersion) continue;
-    for (const statement of migration.statements(database)) await connection.command(statement, 'migrate');
+    if (migration.version <= fromVersion || migration.version > toVersion) continue;
+    try {
+      for (const statement of migration.statements(database, await resultColumns(connection))) {
+        await connection.command(statement, 'migrate');
+      }
+    } catch (error) {
+      // Another replica starting at the same moment may have added the columns first: then nothing is left to do.
+      if (migration.statements(database, await resultColumns(connection)).length > 0) throw error;
+    }
     await connection.command(
       `INSERT INTO ${versions} (version, description) VALUES (${migration.version}, ${sqlString(migration.description)})`,
       'migrate',
@@ -137,5 +186,15 @@ export async function migrate(connection: ClickHouseConnection, options: Migrate
     options.retentionDays === undefined
       ? []
       : await dropPartitionsOlderThan(connection, options.retentionDays, options.now);
-  return { fromVersion, toVersion: LATEST_SCHEMA_VERSION, droppedPartitions };
+  return { fromVersion, toVersion: Math.max(fromVersion, toVersion), droppedPartitions };
+}
+
+/** The names of the results table's columns now (none before migration 1). */
+async function resultColumns(connection: ClickHouseConnection): Promise<ReadonlySet<string>> {
+  const rows = await connection.rows<{ name: string }>(
+    `SELECT name FROM system.columns
+     WHERE database = ${sqlString(connection.database)} AND table = ${sqlString(RESULTS_TABLE)}`,
+    'migrate',
+  );
+  return new Set(rows.map((r) => r.name));
 }

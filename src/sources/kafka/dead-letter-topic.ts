@@ -45,7 +45,7 @@ export function deadLetterMessage(l: KafkaDeadLetter): { value: Buffer; key?: st
     headers[DEAD_LETTER_HEADERS.topic] = pos.topic;
     headers[DEAD_LETTER_HEADERS.partition] = String(pos.partition);
     headers[DEAD_LETTER_HEADERS.offset] = pos.offset;
+    if (pos.line !== undefined) headers[DEAD_LETTER_HEADERS.line] = String(pos.line);
   }
-  if (l.lineInMessage !== undefined) headers[DEAD_LETTER_HEADERS.line] = String(l.lineInMessage);
   return { value: l.value, ...(l.key !== null ? { key: l.key.toString('utf8') } : {}), headers };
 }

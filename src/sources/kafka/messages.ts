@@ -1,8 +1,8 @@
 /**
  * Kafka records → decoded flows and dead letters. A record's value is one flow line; a value holding several
- * newline-separated lines (a shipper that batches) is decoded line by line, each line keeping its 1-based number
- * so that its result has a source of its own. kafkajs' message objects fit `KafkaRecord` as they are: nothing is
- * copied on the way in.
+ * newline-separated lines (a shipper that batches) is decoded line by line, each line's position carrying its
+ * 1-based `line` so that its result has a source of its own. kafkajs' message objects fit `KafkaRecord` as they
+ * are: nothing is copied on the way in.
  */
 import { deadLetter, ReasonCounts } from '../../flows/dead-letter.js';
 import { DecodeFailure, type SkipReason, SkippedLine } from '../../flows/decode-result.js';
@@ -10,7 +10,6 @@ import { createDecoder, type DecoderOptions, type FlowDecoder, type FlowFormat }
 import { detectFormat } from '../../flows/detect.js';
 import { DEFAULT_MAX_LINE_BYTES, OVERSIZED_HEAD_BYTES } from '../../flows/read.js';
 import type { DeadLetter, DecodedFlow, SourcePosition } from '../../flows/record.js';
-import type { KafkaLineFlow } from '../../pipeline/result-row.js';
 
 /** One fetched record, as flowaudit reads it. */
 export interface KafkaRecord {
@@ -29,18 +28,19 @@ export interface KafkaRecordBatch {
   readonly highWatermark: string;
 }
 
-/** A record (or one line of it) that did not decode, with the bytes to send to a dead-letter topic as they came. */
+/**
+ * A record (or one line of it) that did not decode, with the bytes to send to a dead-letter topic as they came;
+ * `letter.pos.line` tells a line of a multi-record value.
+ */
 export interface KafkaDeadLetter {
   readonly letter: DeadLetter;
-  /** The line within a multi-line value, as in the result source (`#<line>`). */
-  readonly lineInMessage: number | undefined;
   readonly key: Buffer | null;
   /** The record's value, or the line's bytes when the value held several lines. */
   readonly value: Buffer;
 }
 
 export interface DecodedKafkaBatch {
-  readonly flows: (DecodedFlow | KafkaLineFlow)[];
+  readonly flows: DecodedFlow[];
   readonly deadLetters: KafkaDeadLetter[];
   /** Records or lines consumed without a flow, by reason. */
   readonly skipped: ReasonCounts<SkipReason>;
@@ -78,12 +78,12 @@ export class KafkaFlowDecoder {
       }
       if (value.length > this.maxLineBytes) {
         const failure = new DecodeFailure('line-too-long', `the record has ${value.length} bytes, more than the limit`);
-        this.reject(out, pos, failure, value.toString('utf8', 0, OVERSIZED_HEAD_BYTES), undefined, record.key, value);
+        this.reject(out, pos, failure, value.toString('utf8', 0, OVERSIZED_HEAD_BYTES), record.key, value);
         continue;
       }
       const text = value.toString('utf8');
       if (text.indexOf('\n') < 0) {
-        this.decodeLine(out, streamKey, trimCr(text), pos, undefined, record.key, value);
+        this.decodeLine(out, streamKey, trimCr(text), pos, record.key, value);
         continue;
       }
       const lines = text.split('\n');
@@ -92,8 +92,8 @@ export class KafkaFlowDecoder {
         const line = trimCr(lines[i]!);
         if (line.trim() === '') continue;
         // A value with one record and a trailing newline is a one-record value, with the record's plain source.
-        if (filled === 1) this.decodeLine(out, streamKey, line, pos, undefined, record.key, value);
-        else this.decodeLine(out, streamKey, line, pos, i + 1, record.key, undefined);
+        if (filled === 1) this.decodeLine(out, streamKey, line, pos, record.key, value);
+        else this.decodeLine(out, streamKey, line, { ...pos, line: i + 1 }, record.key, undefined);
       }
       if (filled === 0) out.skipped.add('blank');
     }
@@ -105,14 +105,14 @@ export class KafkaFlowDecoder {
     streamKey: string,
     line: string,
     pos: SourcePosition,
-    lineInMessage: number | undefined,
     key: Buffer | null,
+    /** The record's bytes when the line is the whole record; a line of several is sent as its own bytes. */
     value: Buffer | undefined,
   ): void {
     const decoded = this.decoderFor(streamKey, line).decode(line, pos);
     if (decoded instanceof SkippedLine) out.skipped.add(decoded.reason);
-    else if (decoded instanceof DecodeFailure) this.reject(out, pos, decoded, line, lineInMessage, key, value ?? Buffer.from(line));
-    else out.flows.push(lineInMessage === undefined ? { record: decoded, pos } : { record: decoded, pos, lineInMessage });
+    else if (decoded instanceof DecodeFailure) this.reject(out, pos, decoded, line, key, value ?? Buffer.from(line));
+    else out.flows.push({ record: decoded, pos });
   }
 
   private reject(
@@ -120,11 +120,10 @@ export class KafkaFlowDecoder {
     pos: SourcePosition,
     failure: DecodeFailure,
     raw: string,
-    lineInMessage: number | undefined,
     key: Buffer | null,
     value: Buffer,
   ): void {
-    out.deadLetters.push({ letter: deadLetter(pos, failure, raw), lineInMessage, key, value });
+    out.deadLetters.push({ letter: deadLetter(pos, failure, raw), key, value });
   }
 
   private decoderFor(streamKey: string, line: string): FlowDecoder {
