@@ -46,9 +46,9 @@ export function renderTable(r: Report): string {
 function summaryLine(r: Report): string {
   const t = r.totals;
   const parts = [`${t.rows} rows, ${t.flows} flows`];
-  const verdicts = Object.entries(t.verdicts).sort().map(([k, v]) => `${k} ${v}`);
+  const verdicts = Object.entries(t.verdicts).map(([k, v]) => `${k} ${v}`);
   if (verdicts.length) parts.push(`${r.proposed ? 'proposed: ' : ''}${verdicts.join(', ')}`);
-  const classes = Object.entries(t.classes).sort().map(([k, v]) => `${k} ${v}`);
+  const classes = Object.entries(t.classes).map(([k, v]) => `${k} ${v}`);
   if (classes.length) parts.push(classes.join(', '));
   if (t.mismatches) parts.push(`${t.mismatches} flows disagree with the observed action`);
   if (t.unparsedRules) parts.push(`${t.unparsedRules} denied rows with an unreadable rule column`);
