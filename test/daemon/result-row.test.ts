@@ -108,9 +108,9 @@ describe('resultRow', () => {
       [3, 'host:node-1/eth0', 'pod:backend/orders-*'],
       [1, '', 'host:node-1/eth0'],
       [1, '', 'host:node-1/eth0'],
-      [4, 'synthetic:backend/batch-7f9c#0', 'pod:backend/api-*'],
-      [1, 'synthetic:frontend/canary-1#1', 'pod:backend/orders-*'],
-      [2, 'pod:backend/worker-6d8f7c5b4-bn5gz', 'synthetic:backend/cache-0#2'],
+      [4, 'synthetic:backend/batch-7f9c#70bb4361', 'pod:backend/api-*'],
+      [1, 'synthetic:frontend/canary-1#9ed82aa3', 'pod:backend/orders-*'],
+      [2, 'pod:backend/worker-6d8f7c5b4-bn5gz', 'synthetic:backend/cache-0#18ebdb93'],
     ]);
     // A host endpoint has no namespace of its own: its name is the endpoint's, the rest what the log said.
     expect(rows[2]).toMatchObject({ src_namespace: '', src_name: 'node-1-eth0', src_ip: '10.0.0.11' });
@@ -131,7 +131,7 @@ describe('reportRowFromResult', () => {
     // The cases that used to drift are among them.
     expect(stored.filter((r) => r.flows > 1)).toHaveLength(5);
     expect(stored.some((r) => r.src === 'node-1/eth0')).toBe(true);
-    expect(stored.some((r) => r.src === 'backend/batch-7f9c#0' && r.srcNamespace === 'backend')).toBe(true);
+    expect(stored.some((r) => r.src === 'backend/batch-7f9c#70bb4361' && r.srcNamespace === 'backend')).toBe(true);
   });
 
   it('reads a row stored before schema version 2 (count 1, no endpoint keys) by namespace/name, else by IP', async () => {

@@ -118,7 +118,7 @@ describe('the daemon on the demo flows', () => {
     // Text for text: same groups, same counts, same names (host endpoints and synthetic pods by their inventory key).
     expect(stored.stdout).toBe(fromFile.stdout);
     expect(stored.stdout).toContain('"node-1/eth0"');
-    expect(stored.stdout).toContain('"backend/batch-7f9c#0"');
+    expect(stored.stdout).toContain('"backend/batch-7f9c#70bb4361"');
     // The same per-flow verdicts, flow by flow: file lines and topic offsets are both in produced order per partition.
     const rows = await ch.rows<{ source: string; verdict: string; proposed_verdict: string }>(
       `SELECT source, verdict, proposed_verdict FROM ${sqlIdentifier(names.database)}.results FINAL WHERE run_id = ${sqlString(runId)}`,
