@@ -1,24 +1,15 @@
 /**
- * IP addresses and CIDR sets for rule matching: a flow IP is parsed once per verdict-cache miss and compared with
- * the model's CIDR bytes. An IPv4 CIDR never contains an IPv6 address and vice versa (spec 9.11).
+ * IP address text → numbers, without allocating: flows are classified on the warm path (engine/address-space.ts),
+ * so parsing may not build objects. IPv4 is dotted-quad only; IPv6 takes the standard forms here and falls back
+ * to ipaddr.js for anything else, so the set of accepted texts (and their bytes) is exactly ipaddr.js's.
  */
 import ipaddr from 'ipaddr.js';
-import type { Cidr } from '../policy/model.js';
 
-/** An IPv4 address as an unsigned 32-bit number, or an IPv6 address as 16 bytes. */
-export type Address =
-  | { readonly family: 4; readonly v4: number }
-  | { readonly family: 6; readonly v6: Uint8Array };
-
-/** Parses dotted-quad IPv4 or any IPv6 text; undefined for anything else. */
-export function parseAddress(text: string): Address | undefined {
-  const v4 = parseIPv4(text);
-  if (v4 !== undefined) return { family: 4, v4 };
-  if (text.indexOf(':') < 0 || !ipaddr.IPv6.isValid(text)) return undefined;
-  return { family: 6, v6: Uint8Array.from(ipaddr.IPv6.parse(text).toByteArray()) };
-}
-
-function parseIPv4(s: string): number | undefined {
+/**
+ * Dotted-quad IPv4 as an unsigned 32-bit number, written to `out[0]`; false for anything else. An out-parameter
+ * because most addresses exceed V8's small integers: returned, each would be boxed in a new heap number.
+ */
+export function parseIPv4(s: string, out: Float64Array): boolean {
   let parts = 0;
   let octet = 0;
   let digits = 0;
@@ -26,7 +17,7 @@ function parseIPv4(s: string): number | undefined {
   for (let i = 0; i <= s.length; i++) {
     const c = i === s.length ? 46 : s.charCodeAt(i);
     if (c === 46) {
-      if (digits === 0 || octet > 255) return undefined;
+      if (digits === 0 || octet > 255) return false;
       value = value * 256 + octet;
       parts++;
       octet = 0;
@@ -35,53 +26,81 @@ function parseIPv4(s: string): number | undefined {
       octet = octet * 10 + (c - 48);
       digits++;
     } else {
-      return undefined;
-    }
-  }
-  return parts === 4 ? value : undefined;
-}
-
-/** A list of CIDRs, split by family, with IPv4 ones pre-masked into numbers. */
-export class CidrSet {
-  private readonly v4Nets: number[] = [];
-  private readonly v4Masks: number[] = [];
-  private readonly v6: { readonly bytes: Uint8Array; readonly prefix: number }[] = [];
-
-  constructor(cidrs: readonly Cidr[]) {
-    for (const c of cidrs) {
-      if (c.family === 4) {
-        const mask = c.prefix === 0 ? 0 : (0xffffffff << (32 - c.prefix)) >>> 0;
-        const b = c.bytes;
-        const net = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
-        this.v4Nets.push((net & mask) >>> 0);
-        this.v4Masks.push(mask);
-      } else {
-        this.v6.push({ bytes: c.bytes, prefix: c.prefix });
-      }
-    }
-  }
-
-  get isEmpty(): boolean {
-    return this.v4Nets.length === 0 && this.v6.length === 0;
-  }
-
-  contains(a: Address): boolean {
-    if (a.family === 4) {
-      for (let i = 0; i < this.v4Nets.length; i++) {
-        if (((a.v4 & this.v4Masks[i]!) >>> 0) === this.v4Nets[i]) return true;
-      }
       return false;
     }
-    for (const net of this.v6) if (prefixEqual(a.v6, net.bytes, net.prefix)) return true;
-    return false;
   }
+  out[0] = value;
+  return parts === 4;
 }
 
-function prefixEqual(addr: Uint8Array, net: Uint8Array, prefix: number): boolean {
-  const whole = prefix >> 3;
-  for (let i = 0; i < whole; i++) if (addr[i] !== net[i]) return false;
-  const rest = prefix & 7;
-  if (rest === 0) return true;
-  const mask = (0xff << (8 - rest)) & 0xff;
-  return (addr[whole]! & mask) === (net[whole]! & mask);
+/** Writes the 16 bytes of an IPv6 address into `out`; false when the text is not IPv6 (then `out` is garbage). */
+export function parseIPv6(text: string, out: Uint8Array): boolean {
+  if (text.indexOf(':') < 0) return false;
+  if (parseStandardIPv6(text, out)) return true;
+  if (!ipaddr.IPv6.isValid(text)) return false;
+  out.set(ipaddr.IPv6.parse(text).toByteArray());
+  return true;
+}
+
+/**
+ * Up to eight groups of 1-4 hex digits with at most one `::` standing for one group or more. Embedded dotted
+ * quads and zone indexes go to ipaddr.js, whose readings of them (`::1.2.3.4` as `::ffff:1.2.3.4`, octal
+ * `010`) are the ones to keep.
+ */
+function parseStandardIPv6(s: string, out: Uint8Array): boolean {
+  let groups = 0;
+  let gap = -1;
+  let i = 0;
+  const n = s.length;
+  if (s.charCodeAt(0) === 58) {
+    if (s.charCodeAt(1) !== 58) return false;
+    gap = 0;
+    i = 2;
+    if (i === n) return fillGap(out, 0, gap);
+  }
+  while (i < n) {
+    if (groups === 8) return false;
+    let value = 0;
+    let digits = 0;
+    let j = i;
+    for (; j < n && digits <= 4; j++) {
+      const h = hexValue(s.charCodeAt(j));
+      if (h < 0) break;
+      value = value * 16 + h;
+      digits++;
+    }
+    if (digits === 0 || digits > 4) return false;
+    out[groups * 2] = value >>> 8;
+    out[groups * 2 + 1] = value & 0xff;
+    groups++;
+    if (j === n) break;
+    if (s.charCodeAt(j) !== 58) return false;
+    j++;
+    if (s.charCodeAt(j) === 58) {
+      if (gap >= 0) return false;
+      gap = groups;
+      j++;
+      if (j === n) break;
+    } else if (j === n) {
+      return false;
+    }
+    i = j;
+  }
+  if (gap < 0) return groups === 8;
+  return groups < 8 && fillGap(out, groups, gap);
+}
+
+/** Moves the groups written after the `::` to the end and zeroes the gap. */
+function fillGap(out: Uint8Array, groups: number, gap: number): boolean {
+  const tail = (groups - gap) * 2;
+  out.copyWithin(16 - tail, gap * 2, groups * 2);
+  out.fill(0, gap * 2, 16 - tail);
+  return true;
+}
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
 }

@@ -11,10 +11,11 @@
  */
 import type { Direction, Policy, Tier, TierDefaultAction } from '../policy/model.js';
 import type { Selector } from '../selector/types.js';
+import type { AddressSpace } from './address-space.js';
 import { namespaceSelectorMatches } from './peer-match.js';
 import { policyDisplayName } from './policy-name.js';
 import { CompiledRule, type PeerMatcherTable } from './rule.js';
-import { EMPTY_LABELS, type EndpointSubject } from './subject.js';
+import { EMPTY_LABELS, type SelectorSubject } from './subject.js';
 import type { Decider, PathStep, RuleRef } from './verdict.js';
 
 export interface CompiledTier {
@@ -23,8 +24,6 @@ export interface CompiledTier {
   readonly defaultAction: TierDefaultAction;
   /** False for a tier that policies name but the set does not define (Felix: "invalid", sorted last). */
   readonly defined: boolean;
-  /** The decider when this tier ends without a decision and its default action is Deny. */
-  readonly endOfTier: Decider;
 }
 
 /**
@@ -43,6 +42,12 @@ export class CompiledPolicy {
   readonly name: string;
   readonly ingress: readonly RuleSite[];
   readonly egress: readonly RuleSite[];
+  /**
+   * The decider when this policy is the last of its tier at an endpoint, no rule decided and the tier's default
+   * action is Deny: Calico's flow logs charge the end-of-tier drop to that policy, with rule index -1
+   * (`0|default|prod/knp.default.db|deny|-1`).
+   */
+  readonly endOfTier: Decider;
   /** Position in the total evaluation order of the whole set. */
   rank = 0;
 
@@ -50,10 +55,12 @@ export class CompiledPolicy {
     readonly policy: Policy,
     readonly tier: CompiledTier,
     peers: PeerMatcherTable,
+    space: AddressSpace,
   ) {
     this.name = policyDisplayName(policy);
+    this.endOfTier = Object.freeze({ kind: 'end-of-tier', tier: tier.name, policy: this.name });
     const site = (r: Policy['ingress'][number]): RuleSite => {
-      const rule = new CompiledRule(r, peers);
+      const rule = new CompiledRule(r, peers, space);
       const ref: RuleRef = Object.freeze({ tier: tier.name, policy: this.name, rule: r.index });
       const outcome: RuleSite['outcome'] =
         r.action === 'Allow' || r.action === 'Deny'
@@ -75,7 +82,7 @@ export class CompiledPolicy {
    * serviceAccountSelector the way libcalico-go globalnetworkpolicyprocessor.go does (`all()` there means
    * "any pod").
    */
-  selects(ep: EndpointSubject, selectorResult: (s: Selector) => boolean): boolean {
+  selects(ep: SelectorSubject, selectorResult: (s: Selector) => boolean): boolean {
     const p = this.policy;
     if (p.namespace !== undefined) return ep.namespace === p.namespace && selectorResult(p.selector);
     if (!selectorResult(p.selector)) return false;
@@ -103,10 +110,9 @@ export interface AppliedPolicies {
 /** Resolves a policy's tier: the set's own, else a built-in one, else an undefined tier (Deny, sorted last). */
 export function resolveTier(name: string, tiers: ReadonlyMap<string, Tier>, builtin: readonly Tier[]): CompiledTier {
   const t = tiers.get(name) ?? builtin.find((b) => b.name === name);
-  const endOfTier: Decider = Object.freeze({ kind: 'end-of-tier', tier: name });
   return t === undefined
-    ? { name, order: null, defaultAction: 'Deny', defined: false, endOfTier }
-    : { name, order: t.order, defaultAction: t.defaultAction, defined: true, endOfTier };
+    ? { name, order: null, defaultAction: 'Deny', defined: false }
+    : { name, order: t.order, defaultAction: t.defaultAction, defined: true };
 }
 
 export function compareTiers(a: CompiledTier, b: CompiledTier): number {
@@ -159,8 +165,8 @@ export class PolicyIndex {
     this.global = global;
   }
 
-  /** Computes the ordered applicable policies of an endpoint, both directions at once. */
-  applicable(ep: EndpointSubject): AppliedPolicies {
+  /** Computes the ordered applicable policies of an endpoint (class), both directions at once. */
+  applicable(ep: SelectorSubject): AppliedPolicies {
     const local = ep.namespace === undefined ? [] : (this.byNamespace.get(ep.namespace) ?? []);
     // One evaluation per distinct selector (by canonical text) for this endpoint: many policies share them.
     const seen = new Map<string, boolean>();

@@ -1,148 +1,171 @@
 /**
- * The verdict cache: an open-addressing hash table keyed by numbers (source identity, destination identity,
- * protocol and dst_port), so a hit reads a few typed-array slots and allocates nothing.
+ * The verdict cache: an open-addressing hash table in one Int32Array, keyed by the flow's primary key (both
+ * sides' numbers — identity and address key, engine/side-keys.ts — protocol and dst_port) and holding the
+ * verdict's number, so a hit reads one 16-byte slot, within one cache line, and allocates nothing.
  *
- * An evaluation also reports which other flow fields it read (context.ts DEP_*). The entry for a primary key is
- * either a verdict (the evaluation read nothing else, so every flow with that key takes the same path) or a trie
- * keyed by the fields evaluations under that key have read so far. When a later evaluation reads a field the trie
- * does not key on, the trie widens and starts empty: a stored verdict is always keyed by a superset of the fields
- * its evaluation read, so a hit is always correct.
+ * An evaluation also reports which other flow fields it read (context.ts DEP_*: src_port, ICMP type and code).
+ * The entry for a primary key is either a verdict (the evaluation read nothing else, so every flow with that key
+ * takes the same path) or a trie keyed by the fields evaluations under that key have read so far. When a later
+ * evaluation reads a field the trie does not key on, the trie widens and starts empty: a stored verdict is always
+ * keyed by a superset of the fields its evaluation read, so a hit is always correct.
+ *
+ * Memory is bounded in bytes: the table grows while it fits the budget, tries count by an estimate of what V8
+ * spends on them, and reaching the budget empties the cache (it holds only what it can recompute).
  */
 import type { FlowRecord } from '../flows/record.js';
-import { DEP_DST_IP, DEP_ICMP_CODE, DEP_ICMP_TYPE, DEP_SRC_IP, DEP_SRC_PORT } from './context.js';
-import type { Verdict } from './verdict.js';
+import { DEP_ICMP_CODE, DEP_ICMP_TYPE, DEP_SRC_PORT } from './context.js';
 
 /** Trie levels in a fixed order. */
-const DEP_ORDER = [DEP_SRC_IP, DEP_DST_IP, DEP_SRC_PORT, DEP_ICMP_TYPE, DEP_ICMP_CODE] as const;
+const DEP_ORDER = [DEP_SRC_PORT, DEP_ICMP_TYPE, DEP_ICMP_CODE] as const;
 
-type FieldValue = string | number | undefined;
-/** One level per field the entry keys on; the last level holds verdicts. */
-interface Trie extends Map<FieldValue, Trie | Verdict> {}
+/** One level per field the entry keys on; the last level holds verdict numbers. */
+interface Trie extends Map<number | undefined, Trie | number> {}
 
 class DependentEntry {
   trie: Trie = new Map();
   constructor(public deps: number) {}
 }
 
-type Entry = Verdict | DependentEntry;
-
 export interface CacheStats {
   readonly hits: number;
   readonly misses: number;
+  /** Primary keys held. */
   readonly entries: number;
-  /** Times the cache was emptied because it reached its bound. */
+  /** Times the cache was emptied because it reached its budget. */
   readonly resets: number;
+  /** Bytes held: the table as allocated plus an estimate for tries. */
+  readonly bytes: number;
 }
 
-/** The flow fields a trie may key on, as the evaluation read them (IPs as the peers give them). */
-export interface DependentFields {
-  readonly flow: FlowRecord;
-  readonly srcIp: string | undefined;
-  readonly dstIp: string | undefined;
-}
+/** The verdict number `get` returns on a miss. */
+export const MISS = -1;
 
+/** Slot layout: source side, destination side, protoPort, value. */
+const STRIDE = 4;
+const PP = 2;
+const VALUE = 3;
+/** protoPort of a free slot (real ones are ≥ 0). */
 const EMPTY = -1;
 const INITIAL_CAPACITY = 1024;
+/** Rough V8 costs of trie parts: a DependentEntry with its first Map, a Map, one Map entry. */
+const DEPENDENT_BYTES = 200;
+const MAP_BYTES = 160;
+const ENTRY_BYTES = 32;
 
 export class VerdictCache {
   private capacity = INITIAL_CAPACITY;
-  /** Per slot, side by side: source identity, destination identity, protoPortKey (EMPTY for a free slot). */
-  private keys = emptyKeys(INITIAL_CAPACITY);
-  private values: (Entry | undefined)[] = new Array<Entry | undefined>(INITIAL_CAPACITY).fill(undefined);
+  private slots = emptySlots(INITIAL_CAPACITY);
+  /** Values < 0 in a slot are -(index + 1) here. */
+  private dependents: DependentEntry[] = [];
+  private dependentBytes = 0;
   private size = 0;
   private hits = 0;
   private misses = 0;
   private resets = 0;
 
-  /** `maxEntries` bounds the primary keys held; reaching it empties the cache. */
-  constructor(private readonly maxEntries: number) {}
+  constructor(private readonly maxBytes: number) {}
 
-  get(src: number, dst: number, flow: FlowRecord, fields: DependentFields): Verdict | undefined {
-    const pp = protoPortKey(flow);
-    const i = this.slot(src, dst, pp);
-    const entry = this.keys[i * 3 + 2] === EMPTY ? undefined : this.values[i];
-    const v = entry instanceof DependentEntry ? walk(entry, fields) : entry;
-    if (v === undefined) this.misses++;
+  /** The verdict number cached for this flow, or MISS. */
+  get(src: number, dst: number, flow: FlowRecord): number {
+    const slots = this.slots;
+    const at = this.slot(src, dst, protoPortKey(flow)) * STRIDE;
+    let v = MISS;
+    if (slots[at + PP] !== EMPTY) {
+      v = slots[at + VALUE]!;
+      if (v < 0) v = walk(this.dependents[-v - 1]!, flow);
+    }
+    if (v === MISS) this.misses++;
     else this.hits++;
     return v;
   }
 
-  set(src: number, dst: number, flow: FlowRecord, fields: DependentFields, verdict: Verdict, deps: number): void {
+  set(src: number, dst: number, flow: FlowRecord, verdict: number, deps: number): void {
     const pp = protoPortKey(flow);
-    let i = this.slot(src, dst, pp);
-    if (this.keys[i * 3 + 2] === EMPTY) {
-      if (this.size >= this.maxEntries) this.clear();
-      else if ((this.size + 1) * 2 > this.capacity) this.grow();
-      i = this.slot(src, dst, pp);
-      this.keys[i * 3] = src;
-      this.keys[i * 3 + 1] = dst;
-      this.keys[i * 3 + 2] = pp;
-      this.values[i] = undefined;
+    let at = this.slot(src, dst, pp) * STRIDE;
+    const slots = this.slots;
+    if (slots[at + PP] === EMPTY) {
+      if ((this.size + 1) * 2 > this.capacity && !this.grow()) this.clear();
+      at = this.slot(src, dst, pp) * STRIDE;
+      const s = this.slots;
+      s[at] = src;
+      s[at + 1] = dst;
+      s[at + PP] = pp;
+      s[at + VALUE] = verdict;
       this.size++;
+      if (deps === 0) return;
     }
-    const entry = this.values[i];
-    if (deps === 0 && !(entry instanceof DependentEntry)) {
-      this.values[i] = verdict;
+    const value = this.slots[at + VALUE]!;
+    if (deps === 0 && value >= 0) {
+      this.slots[at + VALUE] = verdict;
       return;
     }
     let dep: DependentEntry;
-    if (entry instanceof DependentEntry) {
-      dep = entry;
+    if (value < 0) {
+      dep = this.dependents[-value - 1]!;
       if ((deps & ~dep.deps) !== 0) {
         dep.deps |= deps;
         dep.trie = new Map();
+        this.dependentBytes += MAP_BYTES;
       }
     } else {
       dep = new DependentEntry(deps);
-      this.values[i] = dep;
+      this.dependents.push(dep);
+      this.dependentBytes += DEPENDENT_BYTES;
+      this.slots[at + VALUE] = -this.dependents.length;
     }
-    insert(dep, fields, verdict);
+    this.dependentBytes += insert(dep, flow, verdict);
+    if (this.bytes > this.maxBytes) this.clear();
   }
 
   clear(): void {
-    this.keys = emptyKeys(this.capacity);
-    this.values.fill(undefined);
+    for (let i = PP; i < this.slots.length; i += STRIDE) this.slots[i] = EMPTY;
+    this.dependents = [];
+    this.dependentBytes = 0;
     this.size = 0;
     this.resets++;
   }
 
   stats(): CacheStats {
-    return { hits: this.hits, misses: this.misses, entries: this.size, resets: this.resets };
+    return { hits: this.hits, misses: this.misses, entries: this.size, resets: this.resets, bytes: this.bytes };
+  }
+
+  private get bytes(): number {
+    return this.slots.byteLength + this.dependentBytes;
   }
 
   /** The slot holding the key, or the empty slot where it would go (linear probing). */
   private slot(src: number, dst: number, pp: number): number {
-    const keys = this.keys;
+    const slots = this.slots;
     const mask = this.capacity - 1;
     let i = hash(src, dst, pp) & mask;
     for (;;) {
-      const k = keys[i * 3 + 2];
-      if (k === EMPTY || (k === pp && keys[i * 3] === src && keys[i * 3 + 1] === dst)) return i;
+      const at = i * STRIDE;
+      const k = slots[at + PP];
+      if (k === EMPTY || (k === pp && slots[at] === src && slots[at + 1] === dst)) return i;
       i = (i + 1) & mask;
     }
   }
 
-  private grow(): void {
-    const { keys, values, capacity } = this;
+  /** Doubles the table if that fits the budget; false otherwise. */
+  private grow(): boolean {
+    const { slots, capacity } = this;
+    if (slots.byteLength * 2 + this.dependentBytes > this.maxBytes) return false;
     this.capacity = capacity * 2;
-    this.keys = emptyKeys(this.capacity);
-    this.values = new Array<Entry | undefined>(this.capacity).fill(undefined);
-    for (let j = 0; j < capacity; j++) {
-      const pp = keys[j * 3 + 2]!;
+    this.slots = emptySlots(this.capacity);
+    for (let at = 0; at < slots.length; at += STRIDE) {
+      const pp = slots[at + PP]!;
       if (pp === EMPTY) continue;
-      const i = this.slot(keys[j * 3]!, keys[j * 3 + 1]!, pp);
-      this.keys[i * 3] = keys[j * 3]!;
-      this.keys[i * 3 + 1] = keys[j * 3 + 1]!;
-      this.keys[i * 3 + 2] = pp;
-      this.values[i] = values[j];
+      const to = this.slot(slots[at]!, slots[at + 1]!, pp) * STRIDE;
+      for (let j = 0; j < STRIDE; j++) this.slots[to + j] = slots[at + j]!;
     }
+    return true;
   }
 }
 
-function emptyKeys(capacity: number): Float64Array {
-  const keys = new Float64Array(capacity * 3);
-  for (let i = 2; i < keys.length; i += 3) keys[i] = EMPTY;
-  return keys;
+function emptySlots(capacity: number): Int32Array {
+  const slots = new Int32Array(capacity * STRIDE);
+  for (let i = PP; i < slots.length; i += STRIDE) slots[i] = EMPTY;
+  return slots;
 }
 
 /** proto 0-255 and dst_port 0-65535, or 65536 when the flow has none: one int32. */
@@ -151,50 +174,53 @@ function protoPortKey(flow: FlowRecord): number {
 }
 
 function hash(src: number, dst: number, pp: number): number {
-  let h = Math.imul(src | 0, 0x9e3779b1) ^ Math.imul((dst | 0) + 0x7f4a7c15, 0x85ebca77) ^ Math.imul(pp, 0xc2b2ae3d);
+  let h = Math.imul(src, 0x9e3779b1) ^ Math.imul(dst + 0x7f4a7c15, 0x85ebca77) ^ Math.imul(pp, 0xc2b2ae3d);
   h ^= h >>> 16;
   h = Math.imul(h, 0x7feb352d);
   return h ^ (h >>> 15);
 }
 
-function fieldValue(bit: number, f: DependentFields): FieldValue {
+function fieldValue(bit: number, flow: FlowRecord): number | undefined {
   switch (bit) {
-    case DEP_SRC_IP:
-      return f.srcIp;
-    case DEP_DST_IP:
-      return f.dstIp;
     case DEP_SRC_PORT:
-      return f.flow.src_port;
+      return flow.src_port;
     case DEP_ICMP_TYPE:
-      return f.flow.icmp_type;
+      return flow.icmp_type;
     default:
-      return f.flow.icmp_code;
+      return flow.icmp_code;
   }
 }
 
-function walk(entry: DependentEntry, fields: DependentFields): Verdict | undefined {
-  let node: Trie | Verdict | undefined = entry.trie;
+function walk(entry: DependentEntry, flow: FlowRecord): number {
+  let node: Trie | number | undefined = entry.trie;
   for (const bit of DEP_ORDER) {
     if ((entry.deps & bit) === 0) continue;
-    node = (node as Trie).get(fieldValue(bit, fields));
-    if (node === undefined) return undefined;
+    node = (node as Trie).get(fieldValue(bit, flow));
+    if (node === undefined) return MISS;
   }
-  return node as Verdict;
+  return node as number;
 }
 
-function insert(entry: DependentEntry, fields: DependentFields, verdict: Verdict): void {
+/** Stores the verdict under the flow's dependent fields; returns the estimated bytes this added. */
+function insert(entry: DependentEntry, flow: FlowRecord, verdict: number): number {
   let levels = 0;
   for (const bit of DEP_ORDER) if ((entry.deps & bit) !== 0) levels++;
   let node: Trie = entry.trie;
+  let bytes = 0;
   for (const bit of DEP_ORDER) {
     if ((entry.deps & bit) === 0) continue;
-    const value = fieldValue(bit, fields);
+    const value = fieldValue(bit, flow);
     if (--levels === 0) {
+      if (!node.has(value)) bytes += ENTRY_BYTES;
       node.set(value, verdict);
-      return;
+      return bytes;
     }
     let next = node.get(value) as Trie | undefined;
-    if (next === undefined) node.set(value, (next = new Map()));
+    if (next === undefined) {
+      node.set(value, (next = new Map()));
+      bytes += ENTRY_BYTES + MAP_BYTES;
+    }
     node = next;
   }
+  return bytes;
 }

@@ -1,8 +1,9 @@
 /**
  * A policy set compiled for evaluation: rules compiled to checks once, peer matchers shared by canonical
- * selector text, policies sorted once; per endpoint, on its first use, the policies that apply and the rule
- * programs they make (narrowed per protocol and port, engine/program.ts); verdicts cached (engine/cache.ts)
- * and interned (engine/verdicts.ts).
+ * selector text, policies sorted once, the CIDRs it mentions cut into address classes (engine/address-space.ts);
+ * per endpoint class (engine/subject.ts), on its first use, the policies that apply and the rule programs they
+ * make (narrowed per protocol and port, engine/program.ts); verdicts cached by (class, address class) of both
+ * sides, protocol and port (engine/cache.ts) and interned (engine/verdicts.ts).
  *
  * Contract with the inventory: an endpoint id names one immutable endpoint state, and the ClusterView does not
  * change under a compiled set. When the inventory changes labels, ports or IPs, it issues new ids or the caller
@@ -10,7 +11,8 @@
  */
 import type { FlowRecord } from '../flows/record.js';
 import type { ClusterView, Endpoint, Peer } from '../inventory/endpoint.js';
-import { BUILTIN_TIERS, type Direction, type EntityMatch, type PolicySet } from '../policy/model.js';
+import { BUILTIN_TIERS, type Cidr, type Direction, type EntityMatch, type PolicySet } from '../policy/model.js';
+import { AddressSpace } from './address-space.js';
 import {
   CompiledPolicy,
   type CompiledTier,
@@ -18,13 +20,15 @@ import {
   PolicyIndex,
   resolveTier,
 } from './applicable.js';
-import { type CacheStats, VerdictCache } from './cache.js';
-import { DEP_DST_IP, DEP_SRC_IP, EvalContext, type Side } from './context.js';
+import { type CacheStats, MISS, VerdictCache } from './cache.js';
+import { EvalContext, type Side } from './context.js';
 import { DirectionEvaluator } from './direction.js';
+import { EndpointIndex, HOST_NETWORK } from './endpoint-index.js';
 import { DEFAULT_FAILSAFE_PORTS, type FailsafePorts, FailsafeTable } from './failsafe.js';
 import { PeerMatcher } from './peer-match.js';
 import { EndpointPrograms } from './program.js';
-import { EndpointSubject, NetworkSetSubject } from './subject.js';
+import { SideKeys } from './side-keys.js';
+import { type EndpointClass, NetworkSetSubject } from './subject.js';
 import type { TraceEvent, TraceSink } from './trace.js';
 import type { Verdict } from './verdict.js';
 import { VerdictInterner } from './verdicts.js';
@@ -32,8 +36,11 @@ import { VerdictInterner } from './verdicts.js';
 export interface EngineOptions {
   /** FelixConfiguration failsafe ports; Felix's defaults when omitted. */
   readonly failsafe?: FailsafePorts;
-  /** Bound on cached verdicts; the cache empties itself when it is reached. Default 1,000,000. */
-  readonly maxCachedVerdicts?: number;
+  /**
+   * Budget of the verdict cache in bytes; reaching it empties the cache. Default 16 MiB: room for 500,000
+   * primary keys, while flows between the replicas of two workloads share one key whatever their pod IPs.
+   */
+  readonly maxCacheBytes?: number;
 }
 
 /** The policies of one tier that apply to an endpoint in one direction, by display name, in order. */
@@ -63,47 +70,33 @@ export function compilePolicySet(set: PolicySet, cluster: ClusterView, options: 
   return new PolicySetEvaluator(set, cluster, options);
 }
 
-/**
- * Cache identity of a side: `endpoint id * 4 + IP slot` for endpoints, the slot saying which of the endpoint's
- * own IPs the flow carries (0 none, 1 the first, 2 the second, 3 another one), so that for endpoints the IP is
- * part of the identity and needs no trie level; negative for sides that are no endpoint.
- */
-const ADDRESS_KEY = -1;
-const UNRESOLVED_KEY = -2;
-const UNRESOLVED_ENDPOINT_KEY = -3;
-const OTHER_IP_SLOT = 3;
-
 class PolicySetEvaluator implements CompiledPolicySet {
+  private readonly space: AddressSpace;
+  private readonly sides: SideKeys;
+  private readonly endpoints: EndpointIndex;
   private readonly index: PolicyIndex;
-  /** By endpoint id (dense ids make this a plain array). */
-  private readonly subjects: (EndpointSubject | undefined)[] = [];
   private readonly interner = new VerdictInterner();
   private readonly cache: VerdictCache;
   private readonly directions: DirectionEvaluator;
   /** Reused for every evaluation: the engine is synchronous and never re-entered. */
-  private readonly ctx = new EvalContext();
-  private readonly fields: { flow: FlowRecord; srcIp: string | undefined; dstIp: string | undefined } = {
-    flow: { proto: 0 },
-    srcIp: undefined,
-    dstIp: undefined,
-  };
+  private readonly ctx: EvalContext;
 
-  constructor(
-    set: PolicySet,
-    private readonly cluster: ClusterView,
-    options: EngineOptions,
-  ) {
+  constructor(set: PolicySet, cluster: ClusterView, options: EngineOptions) {
     for (const p of set.policies) {
       if (p.staged !== null) {
         throw new Error(`engine: policy ${p.id} is staged (${p.staged}); compile a resolved view of the set`);
       }
     }
+    const space = new AddressSpace(cidrsOf(set));
+    this.space = space;
+    this.sides = new SideKeys(space.classCount + 1);
+    this.endpoints = new EndpointIndex(cluster, space, this.sides);
     const networkSets = set.networkSets.map((s) => new NetworkSetSubject(s, cluster));
     const matchers = new Map<string, PeerMatcher>();
     const peers = (entity: EntityMatch): PeerMatcher => {
       const key = PeerMatcher.key(entity);
       let m = matchers.get(key);
-      if (m === undefined) matchers.set(key, (m = new PeerMatcher(entity, networkSets)));
+      if (m === undefined) matchers.set(key, (m = new PeerMatcher(entity, networkSets, space)));
       return m;
     };
     const tiers = new Map<string, CompiledTier>();
@@ -114,43 +107,42 @@ class PolicySetEvaluator implements CompiledPolicySet {
     };
     // preDNAT and doNotTrack policies act elsewhere in the packet path (engine/applicable.ts).
     const normal = set.policies.filter((p) => !p.preDNAT && !p.doNotTrack);
-    const compiled = normal.map((p) => new CompiledPolicy(p, tierOf(p.tier), peers));
+    const compiled = normal.map((p) => new CompiledPolicy(p, tierOf(p.tier), peers, space));
     this.index = new PolicyIndex(compiled.sort(comparePolicies));
-    this.cache = new VerdictCache(options.maxCachedVerdicts ?? 1_000_000);
+    this.cache = new VerdictCache(options.maxCacheBytes ?? 16 * 1024 * 1024);
     this.directions = new DirectionEvaluator(
       this.interner,
       new FailsafeTable(options.failsafe ?? DEFAULT_FAILSAFE_PORTS),
-      (ep) => this.programsOf(ep),
+      (cls) => this.programsOf(cls),
     );
+    this.ctx = new EvalContext(space);
   }
 
   evaluate(flow: FlowRecord, src: Peer, dst: Peer): Verdict {
-    const srcKey = identity(src, flow.src_kind);
-    const dstKey = identity(dst, flow.dst_kind);
-    const fields = this.fields;
-    fields.flow = flow;
-    fields.srcIp = identityCoversIp(srcKey) ? undefined : peerIp(src);
-    fields.dstIp = identityCoversIp(dstKey) ? undefined : peerIp(dst);
-    const cached = this.cache.get(srcKey, dstKey, flow, fields);
-    if (cached !== undefined) return cached;
-    const ctx = this.prepare(flow, src, dst);
-    const verdict = this.decide(ctx, undefined);
-    let deps = ctx.deps;
-    if (identityCoversIp(srcKey)) deps &= ~DEP_SRC_IP;
-    if (identityCoversIp(dstKey)) deps &= ~DEP_DST_IP;
-    this.cache.set(srcKey, dstKey, flow, fields, verdict, deps);
-    return verdict;
+    // The warm path handles numbers only: storing objects would cost write barriers that touch cold memory.
+    const srcSide = this.sideOf(src, flow.src_kind);
+    const dstSide = this.sideOf(dst, flow.dst_kind);
+    // A flow IP that is no IP is quoted in the reason: such flows are decided one by one.
+    if (srcSide < 0 || dstSide < 0) return this.interner.verdict(this.decide(this.prepare(flow, src, dst), undefined));
+    let id = this.cache.get(srcSide, dstSide, flow);
+    if (id === MISS) {
+      const ctx = this.prepare(flow, src, dst);
+      id = this.decide(ctx, undefined);
+      this.cache.set(srcSide, dstSide, flow, id, ctx.deps);
+    }
+    return this.interner.verdict(id);
   }
 
   explain(flow: FlowRecord, src: Peer, dst: Peer): Explanation {
     const trace: TraceEvent[] = [];
-    const verdict = this.decide(this.prepare(flow, src, dst), (e) => trace.push(e));
-    return { verdict, trace };
+    const id = this.decide(this.prepare(flow, src, dst), (e) => trace.push(e));
+    return { verdict: this.interner.verdict(id), trace };
   }
 
   applicablePolicies(endpoint: Endpoint, direction: Direction): readonly TierPolicies[] {
-    if (isHostNetwork(endpoint)) return [];
-    return this.programsOf(this.subject(endpoint)).applied[direction].map((t) => ({
+    const cls = this.endpoints.classOf(endpoint.id, endpoint);
+    if (cls === HOST_NETWORK) return [];
+    return this.programsOf(this.endpoints.classes[cls]!).applied[direction].map((t) => ({
       tier: t.tier.name,
       policies: t.policies.map((p) => p.name),
     }));
@@ -160,12 +152,14 @@ class PolicySetEvaluator implements CompiledPolicySet {
     return this.cache.stats();
   }
 
-  private decide(ctx: EvalContext, trace: TraceSink | undefined): Verdict {
+  /** The number of the verdict (engine/verdicts.ts). */
+  private decide(ctx: EvalContext, trace: TraceSink | undefined): number {
     const egress = this.directions.decide('egress', ctx.src, ctx, trace);
     const ingress = this.directions.decide('ingress', ctx.dst, ctx, trace);
     return this.interner.combine(egress, ingress);
   }
 
+  /** The context of an evaluation, for a flow the cache does not answer. */
   private prepare(flow: FlowRecord, src: Peer, dst: Peer): EvalContext {
     const ctx = this.ctx;
     ctx.begin(flow);
@@ -174,33 +168,35 @@ class PolicySetEvaluator implements CompiledPolicySet {
     return ctx;
   }
 
+  /** Fills a side from its side number and the peer it came from. */
   private assign(side: Side, peer: Peer, hint: FlowRecord['src_kind']): void {
-    switch (peer.kind) {
-      case 'endpoint':
-        // hostNetwork pods share the node's network namespace: not workload endpoints, just the node's address.
-        if (!isHostNetwork(peer.endpoint)) side.assign('endpoint', this.subject(peer.endpoint), peer.ip, false);
-        else side.assign(peer.ip === undefined ? 'unresolved' : 'address', undefined, peer.ip, false);
-        return;
-      case 'address':
-        side.assign('address', undefined, peer.ip, false);
-        return;
-      case 'unresolved':
-        side.assign('unresolved', undefined, undefined, mayBeEndpoint(peer, hint));
-        return;
+    const number = this.sideOf(peer, hint);
+    const identity = this.sides.identity(number);
+    const address = this.sides.address(number);
+    const ip = peer.kind === 'unresolved' ? undefined : peer.ip;
+    if (identity >= 0 && peer.kind === 'endpoint') {
+      const endpoints = this.endpoints;
+      side.setEndpoint(peer.endpoint, endpoints.classes[identity]!, ip, address, endpoints.ownAddress(peer.endpoint.id));
+    } else {
+      side.setOther(identity, ip, address);
     }
   }
 
-  private subject(endpoint: Endpoint): EndpointSubject {
-    return (this.subjects[endpoint.id] ??= new EndpointSubject(endpoint, this.cluster));
+  /** A side's number in the cache key (engine/side-keys.ts): negative when the flow IP is no IP. */
+  private sideOf(peer: Peer, hint: FlowRecord['src_kind']): number {
+    switch (peer.kind) {
+      case 'endpoint':
+        return this.endpoints.sideOf(peer);
+      case 'address':
+        return this.sides.ofAddress(this.space.keyOfText(peer.ip));
+      case 'unresolved':
+        return mayBeEndpoint(peer, hint) ? this.sides.unresolvedEndpoint : this.sides.unresolved;
+    }
   }
 
-  private programsOf(ep: EndpointSubject): EndpointPrograms {
-    return (ep.programs ??= new EndpointPrograms(this.index.applicable(ep)));
+  private programsOf(cls: EndpointClass): EndpointPrograms {
+    return (cls.programs ??= new EndpointPrograms(this.index.applicable(cls), cls));
   }
-}
-
-function isHostNetwork(e: Endpoint): boolean {
-  return e.kind === 'pod' && e.hostNetwork;
 }
 
 /** An unresolved side that the flow says is a pod or host (or that has a namespace) may be an unknown endpoint. */
@@ -209,27 +205,15 @@ function mayBeEndpoint(peer: Extract<Peer, { kind: 'unresolved' }>, hint: FlowRe
   return peer.namespace !== undefined;
 }
 
-function identity(peer: Peer, hint: FlowRecord['src_kind']): number {
-  switch (peer.kind) {
-    case 'endpoint': {
-      const e = peer.endpoint;
-      if (isHostNetwork(e)) return peer.ip === undefined ? UNRESOLVED_KEY : ADDRESS_KEY;
-      const ip = peer.ip;
-      const slot = ip === undefined ? 0 : e.ips[0] === ip ? 1 : e.ips[1] === ip ? 2 : OTHER_IP_SLOT;
-      return e.id * 4 + slot;
+/** Every CIDR the set mentions: rule nets and notNets, network sets. */
+function* cidrsOf(set: PolicySet): Iterable<Cidr> {
+  for (const s of set.networkSets) yield* s.nets;
+  for (const p of set.policies) {
+    for (const r of [...p.ingress, ...p.egress]) {
+      for (const e of [r.source, r.destination]) {
+        if (e.nets !== undefined) yield* e.nets;
+        if (e.notNets !== undefined) yield* e.notNets;
+      }
     }
-    case 'address':
-      return ADDRESS_KEY;
-    case 'unresolved':
-      return mayBeEndpoint(peer, hint) ? UNRESOLVED_ENDPOINT_KEY : UNRESOLVED_KEY;
   }
-}
-
-/** Whether the identity determines the IP a rule would read (an endpoint with one of its own IPs, or none). */
-function identityCoversIp(key: number): boolean {
-  return key >= 0 && key % 4 !== OTHER_IP_SLOT;
-}
-
-function peerIp(peer: Peer): string | undefined {
-  return peer.kind === 'unresolved' ? undefined : peer.ip;
 }

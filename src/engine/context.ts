@@ -1,65 +1,83 @@
 /**
- * The state of one evaluation (one verdict-cache miss): the flow, its two sides, and which flow fields outside
- * the cache's primary key the evaluation read, so the cache keys the result by exactly those (engine/cache.ts).
- * Matching is three-valued: a condition holds, fails, or cannot be decided from what the flow carries.
- * Evaluation is synchronous and never re-entered, so one context (and its two sides) is reused for every miss.
+ * The state of one evaluation: the flow, its two sides, and which flow fields outside the cache's primary key the
+ * evaluation read, so the cache keys the result by exactly those (engine/cache.ts). Matching is three-valued: a
+ * condition holds, fails, or cannot be decided from what the flow carries. Evaluation is synchronous and never
+ * re-entered, so one context (and its two sides) is reused for every flow.
  */
 import type { FlowRecord } from '../flows/record.js';
-import { type Address, type CidrSet, parseAddress } from './address.js';
-import type { EndpointSubject } from './subject.js';
+import type { Endpoint } from '../inventory/endpoint.js';
+import { type AddressSpace, type CidrSet, NO_ADDRESS, NOT_AN_ADDRESS } from './address-space.js';
+import type { EndpointClass } from './subject.js';
 
 export const NO = 0;
 export const YES = 1;
 export const UNKNOWN = 2;
 export type Tri = typeof NO | typeof YES | typeof UNKNOWN;
 
-/** Flow fields outside the cache's primary key (src identity, dst identity, proto, dst_port). */
-export const DEP_SRC_IP = 1;
-export const DEP_DST_IP = 2;
-export const DEP_SRC_PORT = 4;
-export const DEP_ICMP_TYPE = 8;
-export const DEP_ICMP_CODE = 16;
+/**
+ * Flow fields outside the cache's primary key (both sides' identity and address key, proto, dst_port). IPs are
+ * not among them: every IP condition is decided by the address key (engine/address-space.ts).
+ */
+export const DEP_SRC_PORT = 1;
+export const DEP_ICMP_TYPE = 2;
+export const DEP_ICMP_CODE = 4;
+
+/** Side identities of sides that are no endpoint (endpoints have their class id, from 0). */
+export const ADDRESS_SIDE = -1;
+export const UNRESOLVED_SIDE = -2;
+export const UNRESOLVED_ENDPOINT_SIDE = -3;
 
 export type SideRole = 'source' | 'destination';
+export type SideKind = 'endpoint' | 'address' | 'unresolved';
 
 /**
  * One side of the flow as rules see it.
- * - `endpoint`: a workload or host endpoint (labels, named ports, IPs from the inventory);
+ * - `endpoint`: a workload or host endpoint (labels, named ports, own IPs from the inventory);
  * - `address`: an IP that is no endpoint (rule selectors can match it only through network sets);
  * - `unresolved`: neither an endpoint nor an IP, so anything about its identity is unknown; `mayBeEndpoint`
  *   when the flow names a pod or host the inventory does not know.
  */
 export class Side {
-  kind: 'endpoint' | 'address' | 'unresolved' = 'unresolved';
-  subject: EndpointSubject | undefined;
+  kind: SideKind = 'unresolved';
+  /** Endpoint sides only (both set, or neither). */
+  endpoint: Endpoint | undefined = undefined;
+  cls: EndpointClass | undefined = undefined;
   /** The IP the flow gives for this side, if any. */
-  ip: string | undefined;
+  ip: string | undefined = undefined;
+  /** Address key of `ip`: NO_ADDRESS without one, NOT_AN_ADDRESS when it is no IP. */
+  flowAddress = NO_ADDRESS;
+  /** Address key of an endpoint's own IPs; NO_ADDRESS for other sides or an endpoint without IPs. */
+  ownAddress = NO_ADDRESS;
   mayBeEndpoint = false;
-  readonly dep: number;
-  private parsed: Address | null | undefined;
+  /** The side's part of the cache key: class id, or one of the *_SIDE codes. */
+  identity = UNRESOLVED_SIDE;
 
-  constructor(readonly role: SideRole) {
-    this.dep = role === 'source' ? DEP_SRC_IP : DEP_DST_IP;
-  }
+  constructor(readonly role: SideRole) {}
 
-  assign(
-    kind: Side['kind'],
-    subject: EndpointSubject | undefined,
-    ip: string | undefined,
-    mayBeEndpoint: boolean,
-  ): void {
-    this.kind = kind;
-    this.subject = subject;
+  /** `address` is the side's address key: the flow IP's when there is one, else the own IPs'. */
+  setEndpoint(endpoint: Endpoint, cls: EndpointClass, ip: string | undefined, address: number, ownAddress: number): void {
+    this.kind = 'endpoint';
+    this.endpoint = endpoint;
+    this.cls = cls;
     this.ip = ip;
-    this.mayBeEndpoint = mayBeEndpoint;
-    this.parsed = undefined;
+    this.flowAddress = ip === undefined ? NO_ADDRESS : address;
+    this.ownAddress = ownAddress;
+    this.identity = cls.id;
+    this.mayBeEndpoint = false;
   }
 
-  /** The flow IP, parsed once; null when the text is not an IP. */
-  address(): Address | null | undefined {
-    if (this.parsed === undefined && this.ip !== undefined) this.parsed = parseAddress(this.ip) ?? null;
-    return this.parsed;
+  /** A side that is no endpoint, by its identity (one of the *_SIDE codes). */
+  setOther(identity: number, ip: string | undefined, flowAddress: number): void {
+    this.kind = identity === ADDRESS_SIDE ? 'address' : 'unresolved';
+    this.endpoint = undefined;
+    this.cls = undefined;
+    this.ip = ip;
+    this.flowAddress = flowAddress;
+    this.ownAddress = NO_ADDRESS;
+    this.identity = identity;
+    this.mayBeEndpoint = identity === UNRESOLVED_ENDPOINT_SIDE;
   }
+
 }
 
 export class EvalContext {
@@ -70,6 +88,8 @@ export class EvalContext {
   reason = '';
   readonly src = new Side('source');
   readonly dst = new Side('destination');
+
+  constructor(private readonly space: AddressSpace) {}
 
   begin(flow: FlowRecord): void {
     this.flow = flow;
@@ -111,16 +131,14 @@ export class EvalContext {
    * agree (a pod with one IP); otherwise the answer is unknown. `what` names the condition for the reason.
    */
   addressIn(side: Side, cidrs: CidrSet, what: string): Tri {
-    this.deps |= side.dep;
     if (side.ip !== undefined) {
-      const a = side.address();
-      if (!a) return this.unknown(`${what}: ${side.role} IP "${side.ip}" is not an IP address`);
-      return cidrs.contains(a) ? YES : NO;
+      if (side.flowAddress === NOT_AN_ADDRESS) return this.unknown(`${what}: ${side.role} IP "${side.ip}" is not an IP address`);
+      return cidrs.containsClass(side.flowAddress - 1) ? YES : NO;
     }
-    const own = side.subject?.addresses() ?? [];
-    if (own.length > 0) {
+    if (side.ownAddress !== NO_ADDRESS) {
+      const own = this.space.ownClasses(side.ownAddress);
       let inside = 0;
-      for (const a of own) if (cidrs.contains(a)) inside++;
+      for (const cls of own) if (cidrs.containsClass(cls)) inside++;
       if (inside === own.length) return YES;
       if (inside === 0) return NO;
     }
@@ -129,16 +147,22 @@ export class EvalContext {
 
   /** The flow's IP family, from the flow IPs or else from the endpoints' own IPs when those agree. */
   family(): 4 | 6 | undefined {
-    this.deps |= DEP_SRC_IP | DEP_DST_IP;
-    const a = this.src.address() || this.dst.address();
-    if (a) return a.family;
+    const flowFamily = this.flowFamily(this.src) ?? this.flowFamily(this.dst);
+    if (flowFamily !== undefined) return flowFamily;
     let family: 4 | 6 | undefined;
-    for (const own of [this.src.subject?.addresses() ?? [], this.dst.subject?.addresses() ?? []]) {
-      for (const b of own) {
-        if (family !== undefined && family !== b.family) return undefined;
-        family = b.family;
+    for (const own of [this.src.ownAddress, this.dst.ownAddress]) {
+      if (own === NO_ADDRESS) continue;
+      for (const cls of this.space.ownClasses(own)) {
+        const f = this.space.family(cls);
+        if (family !== undefined && family !== f) return undefined;
+        family = f;
       }
     }
     return family;
+  }
+
+  private flowFamily(side: Side): 4 | 6 | undefined {
+    const key = side.flowAddress;
+    return side.ip === undefined || key === NOT_AN_ADDRESS ? undefined : this.space.family(key - 1);
   }
 }

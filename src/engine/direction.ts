@@ -14,7 +14,7 @@ import type { RuleSite } from './applicable.js';
 import { type EvalContext, NO, type Side, type SideRole, type Tri, UNKNOWN, YES } from './context.js';
 import type { FailsafeTable } from './failsafe.js';
 import type { DirectionProgram, EndpointPrograms } from './program.js';
-import type { EndpointSubject } from './subject.js';
+import type { EndpointClass } from './subject.js';
 import type { TraceEvent, TraceSink } from './trace.js';
 import type { Decider, DirectionVerdict, PathStep } from './verdict.js';
 import { Canonical, type VerdictInterner, verdictOf } from './verdicts.js';
@@ -48,20 +48,20 @@ export class DirectionEvaluator {
   constructor(
     private readonly interner: VerdictInterner,
     private readonly failsafe: FailsafeTable,
-    private readonly programs: (ep: EndpointSubject) => EndpointPrograms,
+    private readonly programs: (cls: EndpointClass) => EndpointPrograms,
   ) {}
 
   /** `side` is the endpoint the direction is enforced at: the source for egress, the destination for ingress. */
   decide(direction: Direction, side: Side, ctx: EvalContext, trace: TraceSink | undefined): DirectionVerdict {
-    const ep = side.subject;
-    if (ep === undefined) {
+    const { endpoint, cls } = side;
+    if (endpoint === undefined || cls === undefined) {
       if (trace) trace({ kind: 'side', direction, at: noEndpointText(side) });
       const decider = side.mayBeEndpoint ? UNKNOWN_ENDPOINT[side.role] : NO_ENDPOINT;
       return this.interner.direction(direction, decider, this.path, 0);
     }
-    if (trace) trace({ kind: 'side', direction, at: ep.endpoint.key });
+    if (trace) trace({ kind: 'side', direction, at: endpoint.key });
     let failsafe: Tri = NO;
-    if (ep.endpoint.kind === 'host') {
+    if (cls.owner.kind === 'host') {
       failsafe = this.failsafeMatch(direction, ctx);
       if (trace) trace({ kind: 'failsafe', direction, result: triText(failsafe) });
       if (failsafe === YES) {
@@ -71,9 +71,9 @@ export class DirectionEvaluator {
     }
     this.pathLength = 0;
     // A traced evaluation runs the full program, so the trace shows every rule that matched.
-    const programs = this.programs(ep);
+    const programs = this.programs(cls);
     const program = trace ? programs.full(direction) : programs.for(direction, ctx.proto, ctx.dstPort);
-    let decider = this.tiersThenProfiles(direction, ep, program, ctx, trace);
+    let decider = this.tiersThenProfiles(direction, cls, program, ctx, trace);
     if (failsafe === UNKNOWN && verdictOf(decider) === 'deny') {
       decider = this.unknownFailsafes.get(ctx.proto, unknownFailsafeDecider);
     }
@@ -89,7 +89,7 @@ export class DirectionEvaluator {
 
   private tiersThenProfiles(
     direction: Direction,
-    ep: EndpointSubject,
+    cls: EndpointClass,
     program: DirectionProgram,
     ctx: EvalContext,
     trace: TraceSink | undefined,
@@ -119,10 +119,10 @@ export class DirectionEvaluator {
       i = span.end;
       if (!passed) {
         if (trace) trace({ kind: 'tier-default', direction, tier: tier.name, action: tier.defaultAction });
-        if (tier.defaultAction === 'Deny') return tier.endOfTier;
+        if (tier.defaultAction === 'Deny') return span.endOfTier;
       }
     }
-    return this.profilesOf(direction, ep, trace);
+    return this.profilesOf(direction, cls, trace);
   }
 
   private undecidableAt(site: RuleSite, reason: string): Decider {
@@ -136,8 +136,8 @@ export class DirectionEvaluator {
    * Host endpoints: the profiles they name, in order; none that decides means deny (host endpoints are default
    * deny). Only profiles whose rules are known can decide here; any other makes the direction unknown.
    */
-  private profilesOf(direction: Direction, ep: EndpointSubject, trace: TraceSink | undefined): Decider {
-    const e = ep.endpoint;
+  private profilesOf(direction: Direction, cls: EndpointClass, trace: TraceSink | undefined): Decider {
+    const e = cls.owner;
     if (e.kind === 'pod') {
       const profiles = [`kns.${e.namespace}`, `ksa.${e.namespace}.${e.serviceAccount}`];
       if (trace) trace({ kind: 'profiles', direction, profiles });

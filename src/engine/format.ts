@@ -4,14 +4,15 @@
  *
  * Rule column: one token per direction, egress first, joined by `; `:
  *
- *   egress=allow@(no-endpoint); ingress=deny@default/(end-of-tier)
+ *   egress=allow@(no-endpoint); ingress=deny@default/prod/knp.default.db#(end-of-tier)
  *   egress=deny@security/security.block-telnet#2; ingress=allow@(profile)/kns.backend
  *
  * `<direction>=<verdict>@<where>`, where `<where>` is one of
  *   <tier>/<policy>#<rule>          a rule decided (verdict allow or deny), or could not be decided (unknown);
  *                                   <policy> is the display name (engine/policy-name.ts), <rule> the index in
  *                                   the rule list of <direction>
- *   <tier>/(end-of-tier)            the tier's default action (Deny) after no rule decided
+ *   <tier>/<policy>#(end-of-tier)   the tier's default action (Deny) after no rule decided; <policy> is the
+ *                                   tier's last policy that applied, which Calico's flow logs charge the drop to
  *   (profile)/<profile>             no tier decided; the profile allowed (pods: kns.<namespace>)
  *   (host-default-deny)/<endpoint>  no tier or profile decided on a host endpoint
  *   (failsafe)/<PROTO>:<port>       Felix failsafe port on a host endpoint
@@ -47,7 +48,7 @@ function formatWhere(d: Decider): string {
     case 'undecidable':
       return `${d.tier}/${d.policy}#${d.rule}`;
     case 'end-of-tier':
-      return `${d.tier}/(end-of-tier)`;
+      return `${d.tier}/${d.policy}#(end-of-tier)`;
     case 'profile':
       return `(profile)/${d.profile}`;
     case 'host-default-deny':
@@ -79,14 +80,15 @@ export interface RuleToken {
   readonly verdict: FinalVerdict;
   /** The `<where>` text, usable as a group key. */
   readonly where: string;
-  /** Set when a rule decided (or was undecidable): for grouping by policy. */
+  /** Set when a rule decided (or was undecidable), and for an end-of-tier deny: for grouping by policy. */
   readonly tier?: string;
   readonly policy?: string;
+  /** Set when a rule decided (or was undecidable). */
   readonly rule?: number;
 }
 
 const TOKEN = /^(ingress|egress)=(allow|deny|unknown)@(.+)$/;
-const RULE_WHERE = /^([^/()]+)\/(.+)#(\d+)$/;
+const RULE_WHERE = /^([^/()]+)\/(.+)#(?:(\d+)|\(end-of-tier\))$/;
 
 /** Parses a `rule` column back into its two directions; undefined when the text is not of this format. */
 export function parseRuleColumn(text: string): readonly RuleToken[] | undefined {
@@ -96,9 +98,9 @@ export function parseRuleColumn(text: string): readonly RuleToken[] | undefined 
     if (!m) return undefined;
     const [, direction, verdict, where] = m as unknown as [string, Direction, FinalVerdict, string];
     const r = RULE_WHERE.exec(where);
-    tokens.push(
-      r ? { direction, verdict, where, tier: r[1]!, policy: r[2]!, rule: Number(r[3]) } : { direction, verdict, where },
-    );
+    if (!r) tokens.push({ direction, verdict, where });
+    else if (r[3] === undefined) tokens.push({ direction, verdict, where, tier: r[1]!, policy: r[2]! });
+    else tokens.push({ direction, verdict, where, tier: r[1]!, policy: r[2]!, rule: Number(r[3]) });
   }
   return tokens;
 }
@@ -163,7 +165,7 @@ function conclusion(dv: DirectionVerdict): string {
     case 'rule':
       return `${dv.verdict} by ${where}`;
     case 'end-of-tier':
-      return `deny: end of tier ${d.tier} (default action Deny)`;
+      return `deny by ${where}: end of tier ${d.tier} (default action Deny), charged to its last policy ${d.policy}`;
     case 'profile':
       return `allow by profile ${d.profile}`;
     case 'host-default-deny':

@@ -13,12 +13,18 @@
  *   global network sets) do not carry, so it sees no labels for them (`!has(x)` matches them) — except
  *   `all()`, which Calico rewrites to `has(projectcalico.org/namespace)`;
  * - a service-account selector likewise sees no labels for peers that are not pods.
+ *
+ * What labels decide is computed once per endpoint class and kept in a byte per class (0 not yet known, then
+ * LABELS_NO or LABELS_YES), so selectors run once per (matcher, class), not once per flow.
  */
 import type { Cidr, EntityMatch, NamespaceScope } from '../policy/model.js';
 import type { Selector } from '../selector/types.js';
-import { CidrSet } from './address.js';
+import { type AddressSpace, CidrSet } from './address-space.js';
 import { type EvalContext, NO, type Side, type Tri, UNKNOWN, YES } from './context.js';
-import { EMPTY_LABELS, type NetworkSetSubject, type SelectorSubject } from './subject.js';
+import { EMPTY_LABELS, type EndpointClass, type NetworkSetSubject, type SelectorSubject } from './subject.js';
+
+const LABELS_NO = 1;
+const LABELS_YES = 2;
 
 interface PositiveMatch {
   readonly scope: NamespaceScope;
@@ -32,8 +38,11 @@ export class PeerMatcher {
   private readonly positiveNets: CidrSet;
   private readonly negative: Selector | undefined;
   private readonly negativeNets: CidrSet;
+  /** Per class id: whether the class's labels match the positive side, and the notSelector. */
+  private positiveByClass: Uint8Array = new Uint8Array(0);
+  private negativeByClass: Uint8Array = new Uint8Array(0);
 
-  constructor(entity: EntityMatch, networkSets: readonly NetworkSetSubject[]) {
+  constructor(entity: EntityMatch, networkSets: readonly NetworkSetSubject[], space: AddressSpace) {
     const scope = entity.namespaceScope ?? { kind: 'any' };
     const names = entity.serviceAccounts?.names;
     const saNames = names !== undefined && names.length > 0 ? new Set(names) : undefined;
@@ -44,11 +53,13 @@ export class PeerMatcher {
       : undefined;
     const positive = this.positive;
     this.positiveNets = new CidrSet(
+      space,
       positive === undefined ? [] : networkSets.filter((s) => matchesPositive(positive, s)).flatMap(netsOf),
     );
     this.negative = entity.notSelector;
     const negative = this.negative;
     this.negativeNets = new CidrSet(
+      space,
       negative === undefined ? [] : networkSets.filter((s) => negative.matches(s.labels)).flatMap(netsOf),
     );
   }
@@ -89,10 +100,21 @@ export class PeerMatcher {
     return n === YES ? NO : n === NO ? YES : UNKNOWN;
   }
 
+  /**
+   * False when no endpoint of the class can match, whatever the flow's addresses: used to leave the rule out
+   * of the class's program when the class is the rule side's own endpoint (engine/program.ts).
+   */
+  admitsClass(cls: EndpointClass): boolean {
+    if (this.positive !== undefined && !this.positiveMatches(this.positive, cls) && this.positiveNets.isEmpty) {
+      return false;
+    }
+    return this.negative === undefined || !this.negativeMatches(this.negative, cls);
+  }
+
   /** Membership of the positive IP set: matching endpoints and matching network sets. */
   private matchPositive(positive: PositiveMatch, side: Side, ctx: EvalContext): Tri {
     if (side.kind === 'unresolved') return ctx.unknown(`${side.role}.selector: the ${side.role} is unresolved`);
-    if (side.subject !== undefined && matchesPositive(positive, side.subject)) return YES;
+    if (side.cls !== undefined && this.positiveMatches(positive, side.cls)) return YES;
     if (this.positiveNets.isEmpty) return NO;
     return ctx.addressIn(side, this.positiveNets, `${side.role}.selector (network sets)`);
   }
@@ -102,10 +124,31 @@ export class PeerMatcher {
     const negative = this.negative;
     if (negative === undefined) return NO;
     if (side.kind === 'unresolved') return ctx.unknown(`${side.role}.notSelector: the ${side.role} is unresolved`);
-    if (side.subject !== undefined && negative.matches(side.subject.labels)) return YES;
+    if (side.cls !== undefined && this.negativeMatches(negative, side.cls)) return YES;
     if (this.negativeNets.isEmpty) return NO;
     return ctx.addressIn(side, this.negativeNets, `${side.role}.notSelector (network sets)`);
   }
+
+  private positiveMatches(positive: PositiveMatch, cls: EndpointClass): boolean {
+    if (cls.id >= this.positiveByClass.length) this.positiveByClass = grown(this.positiveByClass, cls.id);
+    let r = this.positiveByClass[cls.id]!;
+    if (r === 0) this.positiveByClass[cls.id] = r = matchesPositive(positive, cls) ? LABELS_YES : LABELS_NO;
+    return r === LABELS_YES;
+  }
+
+  private negativeMatches(negative: Selector, cls: EndpointClass): boolean {
+    if (cls.id >= this.negativeByClass.length) this.negativeByClass = grown(this.negativeByClass, cls.id);
+    let r = this.negativeByClass[cls.id]!;
+    if (r === 0) this.negativeByClass[cls.id] = r = negative.matches(cls.labels) ? LABELS_YES : LABELS_NO;
+    return r === LABELS_YES;
+  }
+}
+
+/** A copy of `bytes` with room for index `id`. */
+function grown(bytes: Uint8Array, id: number): Uint8Array {
+  const out = new Uint8Array(Math.max(id + 1, bytes.length * 2, 64));
+  out.set(bytes);
+  return out;
 }
 
 function matchesPositive(m: PositiveMatch, s: SelectorSubject): boolean {

@@ -4,11 +4,18 @@
  * soon as one check fails; otherwise, when some check cannot be decided from the flow (or the rule is L7 /
  * otherwise undecidable), its match is unknown. Checks that fail early spare the later ones, so the verdict cache
  * records fewer flow fields as dependencies.
+ *
+ * Each endpoint class runs only the rules that could match at it (engine/program.ts): `admitsLocal` rules out,
+ * once per class, rules whose conditions on the endpoint itself fail (the source side at egress, the destination
+ * side at ingress), and `couldMatch` rules out, once per (class, protocol, destination port), rules that no flow
+ * of that protocol and port can match.
  */
-import type { EntityMatch, IcmpMatch, PortMatch, Rule, RuleAction } from '../policy/model.js';
-import { CidrSet } from './address.js';
+import type { NamedPort } from '../inventory/endpoint.js';
+import type { Direction, EntityMatch, IcmpMatch, PortMatch, Rule, RuleAction } from '../policy/model.js';
+import { type AddressSpace, CidrSet } from './address-space.js';
 import { type EvalContext, NO, type Side, type Tri, UNKNOWN, YES } from './context.js';
-import { PeerMatcher } from './peer-match.js';
+import type { PeerMatcher } from './peer-match.js';
+import type { EndpointClass } from './subject.js';
 
 type Check = (ctx: EvalContext) => Tri;
 
@@ -29,8 +36,14 @@ export class CompiledRule {
   /** Destination port ranges as [min, max, min, max...]; undefined when absent or when a named port is listed. */
   private readonly dstRanges: readonly number[] | undefined;
   private readonly dstNotRanges: readonly number[] | undefined;
+  /** Destination ports with a named one among them: at ingress they resolve on the class itself. */
+  private readonly dstNamedPorts: readonly PortMatch[] | undefined;
+  private readonly dstNamedNotPorts: readonly PortMatch[] | undefined;
+  /** The matchers of each side's identity, when they constrain. */
+  private readonly srcPeer: PeerMatcher | undefined;
+  private readonly dstPeer: PeerMatcher | undefined;
 
-  constructor(rule: Rule, peers: PeerMatcherTable) {
+  constructor(rule: Rule, peers: PeerMatcherTable, space: AddressSpace) {
     this.index = rule.index;
     this.action = rule.action;
     this.protocol = rule.protocol;
@@ -43,10 +56,10 @@ export class CompiledRule {
     // Destination ports and both sides' identities read only the cache's primary key (or, for network sets,
     // an IP only when identity does not settle it); IPs, src_port and ICMP fields come last.
     addPortChecks(checks, dst, 'destination', portProtocol);
-    addPeerCheck(checks, src, 'source', peers);
-    addPeerCheck(checks, dst, 'destination', peers);
-    addNetChecks(checks, src, 'source');
-    addNetChecks(checks, dst, 'destination');
+    this.srcPeer = addPeerCheck(checks, src, 'source', peers);
+    this.dstPeer = addPeerCheck(checks, dst, 'destination', peers);
+    addNetChecks(checks, src, 'source', space);
+    addNetChecks(checks, dst, 'destination', space);
     addPortChecks(checks, src, 'source', portProtocol);
     if (rule.ipVersion !== undefined) checks.push(ipVersionCheck(rule.ipVersion));
     if (rule.icmp !== undefined) checks.push(icmpCheck(rule.icmp, false));
@@ -55,19 +68,34 @@ export class CompiledRule {
     this.undecidable = rule.undecidable ?? servicesReason(src, dst);
     this.dstRanges = rangesOnly(dst.ports);
     this.dstNotRanges = rangesOnly(dst.notPorts);
+    this.dstNamedPorts = this.dstRanges === undefined ? dst.ports : undefined;
+    this.dstNamedNotPorts = this.dstNotRanges === undefined ? dst.notPorts : undefined;
+  }
+
+  /** False when no endpoint of the class can meet the rule's conditions on the endpoint enforcing `direction`. */
+  admitsLocal(direction: Direction, cls: EndpointClass): boolean {
+    const own = direction === 'egress' ? this.srcPeer : this.dstPeer;
+    return own === undefined || own.admitsClass(cls);
   }
 
   /**
-   * False when the rule cannot match any flow of this protocol and destination port, whatever else the flow
-   * carries (protocol, notProtocol, ICMP, numeric destination ports): lets an endpoint's rule list be narrowed
-   * once per (protocol, port) instead of testing these on every evaluation.
+   * False when the rule cannot match any flow of this protocol and destination port at an endpoint of the class
+   * enforcing `direction`, whatever else the flow carries (protocol, notProtocol, ICMP, numeric destination
+   * ports; at ingress also named destination ports, which resolve on the class): lets a class's rule list be
+   * narrowed once per (protocol, port) instead of testing these on every evaluation.
    */
-  couldMatch(proto: number, dstPort: number | undefined): boolean {
+  couldMatch(direction: Direction, cls: EndpointClass, proto: number, dstPort: number | undefined): boolean {
     if (!this.admitsProtocol(proto)) return false;
-    if (dstPort === undefined) return true;
-    if (this.dstRanges !== undefined && !inRanges(this.dstRanges, dstPort)) return false;
-    if (this.dstNotRanges !== undefined && inRanges(this.dstNotRanges, dstPort)) return false;
-    return true;
+    if (dstPort !== undefined) {
+      if (this.dstRanges !== undefined && !inRanges(this.dstRanges, dstPort)) return false;
+      if (this.dstNotRanges !== undefined && inRanges(this.dstNotRanges, dstPort)) return false;
+    }
+    if (direction === 'egress') return true;
+    const protocol = this.protocol ?? proto;
+    if (this.dstNamedPorts !== undefined && anyPortOf(this.dstNamedPorts, cls.namedPorts, protocol, dstPort) === NO) {
+      return false;
+    }
+    return this.dstNamedNotPorts === undefined || anyPortOf(this.dstNamedNotPorts, cls.namedPorts, protocol, dstPort) !== YES;
   }
 
   match(ctx: EvalContext): Tri {
@@ -110,21 +138,28 @@ function servicesReason(src: EntityMatch, dst: EntityMatch): string | undefined 
   return `${side}.services (${s.namespace}/${s.name}) needs the Service's endpoints, which flowaudit does not load`;
 }
 
-function addPeerCheck(checks: Check[], entity: EntityMatch, role: 'source' | 'destination', peers: PeerMatcherTable) {
+/** Adds the identity check of a side, if it constrains, and returns its matcher. */
+function addPeerCheck(
+  checks: Check[],
+  entity: EntityMatch,
+  role: 'source' | 'destination',
+  peers: PeerMatcherTable,
+): PeerMatcher | undefined {
   const matcher = peers(entity);
-  if (!matcher.constrains) return;
+  if (!matcher.constrains) return undefined;
   checks.push(role === 'source' ? (ctx) => matcher.match(ctx.src, ctx) : (ctx) => matcher.match(ctx.dst, ctx));
+  return matcher;
 }
 
-function addNetChecks(checks: Check[], entity: EntityMatch, role: 'source' | 'destination') {
+function addNetChecks(checks: Check[], entity: EntityMatch, role: 'source' | 'destination', space: AddressSpace) {
   const side = (ctx: EvalContext): Side => (role === 'source' ? ctx.src : ctx.dst);
   if (entity.nets !== undefined) {
-    const nets = new CidrSet(entity.nets);
+    const nets = new CidrSet(space, entity.nets);
     const what = `${role}.nets`;
     checks.push((ctx) => ctx.addressIn(side(ctx), nets, what));
   }
   if (entity.notNets !== undefined) {
-    const notNets = new CidrSet(entity.notNets);
+    const notNets = new CidrSet(space, entity.notNets);
     const what = `${role}.notNets`;
     checks.push((ctx) => not(ctx.addressIn(side(ctx), notNets, what)));
   }
@@ -172,15 +207,38 @@ function inRange(min: number, max: number, port: number | undefined, side: Side,
  */
 function namedPort(name: string, protocol: number, port: number | undefined, side: Side, ctx: EvalContext): Tri {
   if (side.kind === 'unresolved') return ctx.unknown(`${side.role}.ports "${name}": the ${side.role} is unresolved`);
-  if (side.subject === undefined) return NO;
-  let declared = false;
-  for (const np of side.subject.endpoint.namedPorts) {
+  if (side.cls === undefined) return NO;
+  const r = namedPortOf(name, side.cls.namedPorts, protocol, port);
+  return r === UNKNOWN ? ctx.unknown(`${side.role}.ports "${name}" needs ${portField(side)}, which the flow lacks`) : r;
+}
+
+/** A named port against an endpoint's named ports: unknown when declared but the flow lacks the port. */
+function namedPortOf(name: string, declared: readonly NamedPort[], protocol: number, port: number | undefined): Tri {
+  let found = false;
+  for (const np of declared) {
     if (np.name !== name || np.protocol !== protocol) continue;
-    declared = true;
+    found = true;
     if (port !== undefined && np.port === port) return YES;
   }
-  if (!declared || port !== undefined) return NO;
-  return ctx.unknown(`${side.role}.ports "${name}" needs ${portField(side)}, which the flow lacks`);
+  return !found || port !== undefined ? NO : UNKNOWN;
+}
+
+/** `anyPort` on an endpoint known in advance (the class at ingress), without reasons. */
+function anyPortOf(ports: readonly PortMatch[], declared: readonly NamedPort[], protocol: number, port: number | undefined): Tri {
+  let result: Tri = NO;
+  for (const p of ports) {
+    const r =
+      p.kind === 'named'
+        ? namedPortOf(p.name, declared, protocol, port)
+        : port === undefined
+          ? UNKNOWN
+          : port >= p.min && port <= p.max
+            ? YES
+            : NO;
+    if (r === YES) return YES;
+    if (r === UNKNOWN) result = UNKNOWN;
+  }
+  return result;
 }
 
 function portField(side: Side): string {

@@ -4,11 +4,16 @@
  * `kns.<ns>` (namespace labels as `pcns.<key>`) and the service-account profile `ksa.<ns>.<sa>` (labels as
  * `pcsa.<key>`); namespaced network sets inherit `kns.<ns>` too (libcalico-go updateprocessors/
  * networksetprocessor.go). The subject's own labels win over inherited ones.
+ *
+ * Endpoints are evaluated by class: everything a decision reads about an endpoint other than its IPs (labels,
+ * namespace, service account, named ports; for a host endpoint, the endpoint itself) makes its EndpointClass, so
+ * the replicas of a workload share applicable policies, rule programs, peer-match results and cache keys (the
+ * way Cilium computes policy per security identity). IPs are the address class's business
+ * (engine/address-space.ts).
  */
-import type { Labels } from '../selector/types.js';
-import type { ClusterView, Endpoint } from '../inventory/endpoint.js';
+import type { ClusterView, Endpoint, HostEndpointRef, NamedPort } from '../inventory/endpoint.js';
 import type { Cidr, NetworkSet } from '../policy/model.js';
-import { type Address, parseAddress } from './address.js';
+import type { Labels } from '../selector/types.js';
 import type { EndpointPrograms } from './program.js';
 
 export const EMPTY_LABELS: Labels = Object.freeze({});
@@ -30,22 +35,38 @@ export interface SelectorSubject {
   readonly serviceAccountLabels: Labels | undefined;
 }
 
-/** A workload or host endpoint as the engine sees it; built once per endpoint id, on first use. */
-export class EndpointSubject implements SelectorSubject {
+/** A pod's profiles: `kns.<namespace>` (allows everything) and `ksa.<namespace>.<service account>` (labels only). */
+export interface PodProfiles {
+  readonly kind: 'pod';
+  readonly namespace: string;
+  readonly serviceAccount: string;
+}
+
+/** The endpoints that decide alike, whatever their IPs. Built once per distinct class key, on first use. */
+export class EndpointClass implements SelectorSubject {
   readonly labels: Labels;
   readonly namespace: string | undefined;
   readonly namespaceLabels: Labels;
   readonly serviceAccount: string | undefined;
   readonly serviceAccountLabels: Labels | undefined;
-  /** The rules this endpoint runs, set by the evaluator on first use (engine/program.ts). */
+  readonly namedPorts: readonly NamedPort[];
+  /**
+   * What decides after the last tier: for pods, the namespace profile; for a host endpoint, the endpoint itself
+   * (its profiles, and its key in `host-default-deny`), so each host endpoint is a class of its own.
+   */
+  readonly owner: PodProfiles | HostEndpointRef;
+  /** The rules this class runs, set by the evaluator on first use (engine/program.ts). */
   programs: EndpointPrograms | undefined;
-  private parsedIps: readonly Address[] | undefined;
 
   constructor(
-    readonly endpoint: Endpoint,
+    /** Dense, from 0: peer matchers and the verdict cache index by it. */
+    readonly id: number,
+    endpoint: Endpoint,
     cluster: ClusterView,
   ) {
+    this.namedPorts = endpoint.namedPorts;
     if (endpoint.kind === 'host') {
+      this.owner = endpoint;
       this.labels = endpoint.labels;
       this.namespace = undefined;
       this.namespaceLabels = EMPTY_LABELS;
@@ -55,6 +76,7 @@ export class EndpointSubject implements SelectorSubject {
     }
     const ns = endpoint.namespace;
     const sa = endpoint.serviceAccount;
+    this.owner = { kind: 'pod', namespace: ns, serviceAccount: sa };
     this.namespaceLabels = namespaceLabels(cluster, ns);
     // A service account missing from the inventory still has the name label Calico always sets.
     const saLabels = cluster.serviceAccount(ns, sa)?.labels ?? EMPTY_LABELS;
@@ -68,17 +90,17 @@ export class EndpointSubject implements SelectorSubject {
     };
   }
 
-  /** The endpoint's own IPs, parsed on first need (used when a flow names the endpoint but not its IP). */
-  addresses(): readonly Address[] {
-    if (this.parsedIps === undefined) {
-      const out: Address[] = [];
-      for (const ip of this.endpoint.ips) {
-        const a = parseAddress(stripHostPrefix(ip));
-        if (a !== undefined) out.push(a);
-      }
-      this.parsedIps = out;
-    }
-    return this.parsedIps;
+  /**
+   * The class key: equal keys mean equal labels, namespace, service account and named ports (namespace and
+   * service-account labels follow from their names under one ClusterView). Host endpoints key by id.
+   */
+  static keyOf(e: Endpoint): string {
+    if (e.kind === 'host') return `host:${e.id}`;
+    const labels = Object.keys(e.labels)
+      .sort()
+      .map((k) => [k, e.labels[k]]);
+    const ports = e.namedPorts.map((p) => [p.name, p.port, p.protocol]);
+    return JSON.stringify([e.namespace, e.serviceAccount, labels, ports]);
   }
 }
 
@@ -114,10 +136,4 @@ function prefixed(prefix: string, labels: Labels): Record<string, string> {
   const out: Record<string, string> = {};
   for (const k of Object.keys(labels)) out[prefix + k] = labels[k]!;
   return out;
-}
-
-/** Calico writes endpoint IPs as `10.0.0.1/32`; the inventory may pass them on that way. */
-function stripHostPrefix(ip: string): string {
-  const slash = ip.indexOf('/');
-  return slash < 0 ? ip : ip.slice(0, slash);
 }

@@ -20,8 +20,12 @@ export interface RuleRef {
 export type Decider =
   /** A rule acted (Allow or Deny; Pass and Log are visible in `path`). */
   | (RuleRef & { readonly kind: 'rule'; readonly action: 'Allow' | 'Deny' })
-  /** A policy of the tier selected the endpoint, no rule decided, and the tier's default action is Deny. */
-  | { readonly kind: 'end-of-tier'; readonly tier: string }
+  /**
+   * A policy of the tier selected the endpoint, no rule decided, and the tier's default action is Deny. `policy`
+   * is the display name of the tier's last policy that applied to the endpoint in this direction: Calico's flow
+   * logs charge the drop to it, with rule index -1 (`0|default|prod/knp.default.db|deny|-1`).
+   */
+  | { readonly kind: 'end-of-tier'; readonly tier: string; readonly policy: string }
   /** No tier decided (none applied, or all passed): a profile that allows everything (pods: `kns.<ns>`). */
   | { readonly kind: 'profile'; readonly profile: string }
   /** No tier or profile decided on a host endpoint: host endpoints are default deny. */

@@ -2,7 +2,8 @@
  * Interning of verdicts: every distinct DirectionVerdict and every distinct pair of them exists once, frozen, so
  * cached flows share objects and consumers may key caches of their own by verdict identity (the `rule` column
  * is formatted once per verdict object). Deciders and path steps are canonical objects (built once per rule,
- * tier, profile...), so interning goes by identity and builds no strings for the common empty path.
+ * tier, profile...), so interning goes by identity and builds no strings for the common empty path. Each
+ * distinct Verdict also has a number, from 0, which is what the verdict cache stores.
  */
 import type { Direction } from '../policy/model.js';
 import type { Decider, DirectionVerdict, FinalVerdict, PathStep, Verdict } from './verdict.js';
@@ -55,7 +56,8 @@ export class VerdictInterner {
     ingress: new Map(),
     egress: new Map(),
   };
-  private readonly pairs = new Map<DirectionVerdict, Map<DirectionVerdict, Verdict>>();
+  private readonly pairs = new Map<DirectionVerdict, Map<DirectionVerdict, number>>();
+  private readonly verdicts: Verdict[] = [];
   private readonly stepIds = new Map<PathStep, number>();
 
   /**
@@ -76,16 +78,21 @@ export class VerdictInterner {
     return v;
   }
 
-  /** allow only if both allow; deny if either denies; otherwise unknown (spec section 1). */
-  combine(egress: DirectionVerdict, ingress: DirectionVerdict): Verdict {
+  /** The number of the verdict combining both directions: allow only if both allow; deny if either denies;
+   *  otherwise unknown (spec section 1). */
+  combine(egress: DirectionVerdict, ingress: DirectionVerdict): number {
     let byIngress = this.pairs.get(egress);
     if (byIngress === undefined) this.pairs.set(egress, (byIngress = new Map()));
-    let v = byIngress.get(ingress);
-    if (v === undefined) {
-      v = Object.freeze(build(egress, ingress));
-      byIngress.set(ingress, v);
+    let id = byIngress.get(ingress);
+    if (id === undefined) {
+      id = this.verdicts.push(Object.freeze(build(egress, ingress))) - 1;
+      byIngress.set(ingress, id);
     }
-    return v;
+    return id;
+  }
+
+  verdict(id: number): Verdict {
+    return this.verdicts[id]!;
   }
 
   private pathKey(path: readonly PathStep[], length: number): string {

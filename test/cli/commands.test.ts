@@ -24,7 +24,7 @@ describe('replay', () => {
       dst_endpoint: 'pod:prod/db-1',
       verdict: 'allow',
       rule: 'egress=allow@(profile)/kns.prod; ingress=allow@default/prod/knp.default.db-ingress#0',
-      proposed_rule: 'egress=allow@(profile)/kns.prod; ingress=deny@default/(end-of-tier)',
+      proposed_rule: 'egress=allow@(profile)/kns.prod; ingress=deny@default/prod/knp.default.db-ingress#(end-of-tier)',
     });
     expect(rows[1]!.observed_mismatch).toBe(true);
     const dead = (await readFile(join(dir, 'results.dead-letters.jsonl'), 'utf8')).trim().split('\n');
@@ -66,7 +66,7 @@ describe('report', () => {
     const r = await runCapture(['report', '--results', out, '-o', 'json']);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as { groups: { key: string; flows: number; wouldBlock: number }[] };
-    expect(report.groups).toEqual([expect.objectContaining({ key: 'ingress default/(end-of-tier)', flows: 2, wouldBlock: 1 })]);
+    expect(report.groups).toEqual([expect.objectContaining({ key: 'ingress default/prod/knp.default.db-ingress#(end-of-tier)', flows: 2, wouldBlock: 1 })]);
   });
 
   it('names the file and line of a row that is no result', async () => {
@@ -82,7 +82,7 @@ describe('explain', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('egress at pod:prod/web-1: allow');
     expect(r.stdout).toContain('=> allow by default/prod/knp.default.db-ingress#0');
-    expect(r.stdout).toContain('=> deny: end of tier default (default action Deny)');
+    expect(r.stdout).toContain('=> deny by default/prod/knp.default.db-ingress#(end-of-tier): end of tier default (default action Deny)');
   });
 });
 

@@ -28,7 +28,7 @@ describe('one direction at one endpoint', () => {
       'egress=allow@(profile)/kns.prod; ingress=allow@(profile)/kns.prod'],
     ['a selecting policy whose rules match nothing: end-of-tier deny', [
       policy({ name: 'db-only-from-x', namespace: 'prod', selector: "app == 'db'", ingress: [{ action: 'Allow', source: { selector: "app == 'x'" } }] }),
-    ], [], 'egress=allow@(profile)/kns.prod; ingress=deny@default/(end-of-tier)'],
+    ], [], 'egress=allow@(profile)/kns.prod; ingress=deny@default/prod/default.db-only-from-x#(end-of-tier)'],
     ['Allow decides', [policy({ name: 'a', namespace: 'prod', ingress: [allowAll] })], [],
       'egress=allow@(profile)/kns.prod; ingress=allow@default/prod/default.a#0'],
     ['Deny decides', [policy({ name: 'a', namespace: 'prod', ingress: [denyAll] })], [],
@@ -56,7 +56,7 @@ describe('one direction at one endpoint', () => {
     ['end of a Deny tier drops before later tiers are reached', [
       policy({ name: 'security.other', tier: 'security', ingress: [{ action: 'Allow', protocol: 17 }] }),
       policy({ name: 'allow', namespace: 'prod', ingress: [allowAll] }),
-    ], [security], 'egress=allow@(profile)/kns.prod; ingress=deny@security/(end-of-tier)'],
+    ], [security], 'egress=allow@(profile)/kns.prod; ingress=deny@security/security.other#(end-of-tier)'],
     ['end of a Pass tier goes on', [
       policy({ name: 'platform.other', tier: 'platform', ingress: [{ action: 'Allow', protocol: 17 }] }),
       policy({ name: 'allow', namespace: 'prod', ingress: [allowAll] }),

@@ -96,7 +96,7 @@ describe('verdict cache', () => {
   });
 
   it('stays correct when it reaches its bound and empties itself', () => {
-    const set = compile(policySet([bySrcPort]), view, { maxCachedVerdicts: 2 });
+    const set = compile(policySet([bySrcPort]), view, { maxCacheBytes: 1 });
     for (let port = 0; port < 10; port++) {
       const v = set.evaluate(flow({ src_port: port % 3, dst_port: port }), at(web), at(db));
       expect(v.ingress.verdict).toBe(port % 3 === 1 ? 'deny' : 'allow');

@@ -30,9 +30,9 @@ describe('Calico getting-started examples', () => {
 
   it.each<[string, Peer, number, string]>([
     ['blue in production to red:6379 is allowed', at(blue), 6379, 'ingress=allow@default/production/default.allow-tcp-6379#0'],
-    ['blue to red on another port hits the end of the tier', at(blue), 80, 'ingress=deny@default/(end-of-tier)'],
-    ['green in production is not blue', at(green), 6379, 'ingress=deny@default/(end-of-tier)'],
-    ['blue in staging is outside the policy namespace', at(blueStaging), 6379, 'ingress=deny@default/(end-of-tier)'],
+    ['blue to red on another port hits the end of the tier', at(blue), 80, 'ingress=deny@default/production/default.allow-tcp-6379#(end-of-tier)'],
+    ['green in production is not blue', at(green), 6379, 'ingress=deny@default/production/default.allow-tcp-6379#(end-of-tier)'],
+    ['blue in staging is outside the policy namespace', at(blueStaging), 6379, 'ingress=deny@default/production/default.allow-tcp-6379#(end-of-tier)'],
   ])('allow-tcp-6379: %s', (_n, src, dport, expected) => {
     expect(decide([allowTcp6379], src, at(red), dport).split('; ')[1]).toBe(expected);
   });
@@ -72,7 +72,7 @@ describe('Calico getting-started examples', () => {
 
   it.each<[string, string, string]>([
     ['inside 1.2.3.0/24', '1.2.3.77', 'egress=allow@default/production/default.allow-egress-external#0'],
-    ['outside it', '8.8.8.8', 'egress=deny@default/(end-of-tier)'],
+    ['outside it', '8.8.8.8', 'egress=deny@default/production/default.allow-egress-external#(end-of-tier)'],
   ])('egress to a CIDR: %s', (_n, ip, expected) => {
     expect(decide([allowEgressExternal], at(red), address(ip), 443).split('; ')[0]).toBe(expected);
   });

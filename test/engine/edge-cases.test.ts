@@ -44,13 +44,13 @@ function ingress(policies: Policy[], f: Partial<FlowRecord> = {}, src: Peer = at
 describe('spec 9: edge cases that implementations get wrong', () => {
   it('9.1 end-of-tier deny: a policy selects the endpoint, no rule matches, no other policy exists', () => {
     const p = policy({ name: 'udp-only', namespace: 'prod', selector: "app == 'db'", ingress: [{ action: 'Allow', protocol: UDP }] });
-    expect(ingress([p])).toBe('ingress=deny@default/(end-of-tier)');
+    expect(ingress([p])).toBe('ingress=deny@default/prod/default.udp-only#(end-of-tier)');
   });
 
   it('9.2 a tier with only egress policies for an endpoint does not drop its ingress', () => {
     const p = policy({ name: 'security.egress-only', tier: 'security', types: ['Egress'], egress: [{ action: 'Deny', protocol: UDP }] });
     expect(rule([p], {}, at(web), at(db), [security])).toBe(
-      'egress=deny@security/(end-of-tier); ingress=allow@(profile)/kns.prod',
+      'egress=deny@security/security.egress-only#(end-of-tier); ingress=allow@(profile)/kns.prod',
     );
   });
 
@@ -70,7 +70,7 @@ describe('spec 9: edge cases that implementations get wrong', () => {
     ["tier contains 'go'", false],
   ])('9.4 on a peer without the label, %s matches: %s', (sel, matches) => {
     const p = policy({ name: 'p', namespace: 'prod', selector: "app == 'db'", ingress: [{ action: 'Allow', source: { selector: sel } }] });
-    expect(ingress([p])).toBe(matches ? 'ingress=allow@default/prod/default.p#0' : 'ingress=deny@default/(end-of-tier)');
+    expect(ingress([p])).toBe(matches ? 'ingress=allow@default/prod/default.p#0' : 'ingress=deny@default/prod/default.p#(end-of-tier)');
   });
 
   it.each<[string, Peer, boolean]>([
@@ -91,7 +91,7 @@ describe('spec 9: edge cases that implementations get wrong', () => {
     ];
     const v = compile(policySet([p], { networkSets: sets }), view).evaluate(flow(), src, at(db));
     expect(formatDecision(v).split('; ')[1]).toBe(
-      matches ? 'ingress=allow@default/prod/default.from-global#0' : 'ingress=deny@default/(end-of-tier)',
+      matches ? 'ingress=allow@default/prod/default.from-global#0' : 'ingress=deny@default/prod/default.from-global#(end-of-tier)',
     );
   });
 
@@ -100,19 +100,19 @@ describe('spec 9: edge cases that implementations get wrong', () => {
     ['other namespace, same labels', at(devWeb), false],
   ])('9.6 a namespaced rule selector without namespaceSelector is confined to the policy namespace: %s', (_n, src, matches) => {
     const p = policy({ name: 'p', namespace: 'prod', selector: "app == 'db'", ingress: [{ action: 'Allow', source: { selector: "app == 'web'" } }] });
-    expect(ingress([p], {}, src)).toBe(matches ? 'ingress=allow@default/prod/default.p#0' : 'ingress=deny@default/(end-of-tier)');
+    expect(ingress([p], {}, src)).toBe(matches ? 'ingress=allow@default/prod/default.p#0' : 'ingress=deny@default/prod/default.p#(end-of-tier)');
   });
 
   it('9.7 a Kubernetes policy with only egress rules still isolates ingress', () => {
     const p = k8sPolicy({ name: 'egress-only', namespace: 'prod', selector: "app == 'db'", egress: [{ action: 'Allow' }] });
     expect(rule([p], {}, at(db), at(db))).toBe(
-      'egress=allow@default/prod/knp.default.egress-only#0; ingress=deny@default/(end-of-tier)',
+      'egress=allow@default/prod/knp.default.egress-only#0; ingress=deny@default/prod/knp.default.egress-only#(end-of-tier)',
     );
   });
 
   it.each<[string, number, string]>([
     ['the destination pod owns "sql" on 5432', 5432, 'ingress=allow@default/prod/default.p#0'],
-    ['a port number that is not the named port', 5433, 'ingress=deny@default/(end-of-tier)'],
+    ['a port number that is not the named port', 5433, 'ingress=deny@default/prod/default.p#(end-of-tier)'],
   ])('9.8 named ports resolve on the pod that owns the port: %s', (_n, dport, expected) => {
     const p = policy({ name: 'p', namespace: 'prod', selector: "app == 'db'", ingress: [{ action: 'Allow', protocol: TCP, destination: { ports: ['sql'] } }] });
     expect(ingress([p], { dst_port: dport })).toBe(expected);
@@ -120,7 +120,7 @@ describe('spec 9: edge cases that implementations get wrong', () => {
 
   it('9.8 a named port no pod defines matches nothing', () => {
     const p = policy({ name: 'p', namespace: 'prod', ingress: [{ action: 'Allow', protocol: TCP, destination: { ports: ['nope'] } }] });
-    expect(ingress([p], { dst_port: 5432 })).toBe('ingress=deny@default/(end-of-tier)');
+    expect(ingress([p], { dst_port: 5432 })).toBe('ingress=deny@default/prod/default.p#(end-of-tier)');
   });
 
   it.each<[string, Policy[], string]>([
@@ -146,12 +146,12 @@ describe('spec 9: edge cases that implementations get wrong', () => {
 
   it('9.10 Log never decides', () => {
     const p = policy({ name: 'p', namespace: 'prod', selector: "app == 'db'", ingress: [{ action: 'Log' }] });
-    expect(ingress([p])).toBe('ingress=deny@default/(end-of-tier)');
+    expect(ingress([p])).toBe('ingress=deny@default/prod/default.p#(end-of-tier)');
   });
 
   it.each<[string, string, string]>([
     ['a pod IP inside the CIDR', '10.0.0.1', 'ingress=allow@default/prod/knp.default.block#0'],
-    ['a pod IP in except', '10.0.0.9', 'ingress=deny@default/(end-of-tier)'],
+    ['a pod IP in except', '10.0.0.9', 'ingress=deny@default/prod/knp.default.block#(end-of-tier)'],
   ])('9.10 ipBlock.except also excludes pod IPs: %s', (_n, srcIp, expected) => {
     const p = k8sPolicy({
       name: 'block',
@@ -165,13 +165,13 @@ describe('spec 9: edge cases that implementations get wrong', () => {
 
   it('9.10 ICMP rules never match TCP flows', () => {
     const p = policy({ name: 'p', namespace: 'prod', selector: "app == 'db'", ingress: [{ action: 'Allow', icmp: { type: 8 } }] });
-    expect(ingress([p], { proto: TCP })).toBe('ingress=deny@default/(end-of-tier)');
+    expect(ingress([p], { proto: TCP })).toBe('ingress=deny@default/prod/default.p#(end-of-tier)');
     expect(ingress([p], { proto: ICMP, icmp_type: 8, dst_port: undefined })).toBe('ingress=allow@default/prod/default.p#0');
   });
 
   it.each<[string, string, string]>([
     ['IPv4 source in 0.0.0.0/0', '10.0.0.1', 'ingress=allow@default/prod/default.p#0'],
-    ['IPv6 source never in an IPv4 CIDR', 'fd00::1', 'ingress=deny@default/(end-of-tier)'],
+    ['IPv6 source never in an IPv4 CIDR', 'fd00::1', 'ingress=deny@default/prod/default.p#(end-of-tier)'],
   ])('9.11 %s', (_n, srcIp, expected) => {
     const p = policy({ name: 'p', namespace: 'prod', selector: "app == 'db'", ingress: [{ action: 'Allow', source: { nets: ['0.0.0.0/0'] } }] });
     expect(ingress([p], {}, at(web, srcIp))).toBe(expected);
@@ -179,7 +179,7 @@ describe('spec 9: edge cases that implementations get wrong', () => {
 
   it.each<[string, string, string]>([
     ['IPv6 flow', 'fd00::1', 'ingress=allow@default/prod/default.p#0'],
-    ['IPv4 flow', '10.0.0.1', 'ingress=deny@default/(end-of-tier)'],
+    ['IPv4 flow', '10.0.0.1', 'ingress=deny@default/prod/default.p#(end-of-tier)'],
   ])('9.11 ipVersion narrows a rule: %s', (_n, srcIp, expected) => {
     const p = policy({ name: 'p', namespace: 'prod', selector: "app == 'db'", ingress: [{ action: 'Allow', ipVersion: 6 }] });
     expect(ingress([p], {}, at(web, srcIp), at(db, srcIp.includes(':') ? 'fd00::2' : '10.0.0.2'))).toBe(expected);
@@ -211,7 +211,7 @@ describe('spec 9: edge cases that implementations get wrong', () => {
   });
 
   it.each<[string, number, number, string]>([
-    ['"dns" is UDP 53: a TCP rule naming dns does not match TCP 53', TCP, TCP, 'ingress=deny@default/(end-of-tier)'],
+    ['"dns" is UDP 53: a TCP rule naming dns does not match TCP 53', TCP, TCP, 'ingress=deny@default/prod/knp.default.p#(end-of-tier)'],
     ['a UDP rule naming dns matches UDP 53', UDP, UDP, 'ingress=allow@default/prod/knp.default.p#0'],
   ])('9.14 a named port matches only a port of that name and the rule protocol: %s', (_n, ruleProto, flowProto, expected) => {
     const p = k8sPolicy({ name: 'p', namespace: 'prod', selector: "app == 'db'", ingress: [{ action: 'Allow', protocol: ruleProto, destination: { ports: ['dns'] } }] });
@@ -220,7 +220,7 @@ describe('spec 9: edge cases that implementations get wrong', () => {
 
   it.each<[string, Peer, string]>([
     ['a pod that defines the name', at(db), 'egress=allow@default/prod/knp.default.out#0'],
-    ['an address that is no pod', address('10.0.0.77'), 'egress=deny@default/(end-of-tier)'],
+    ['an address that is no pod', address('10.0.0.77'), 'egress=deny@default/prod/knp.default.out#(end-of-tier)'],
   ])('9.14 a Kubernetes egress rule with a named port and an ipBlock peer resolves on destination pods: %s', (_n, dst, expected) => {
     const p = k8sPolicy({
       name: 'out',

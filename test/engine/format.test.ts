@@ -21,7 +21,7 @@ describe('rule column', () => {
     ['a rule', dv({ kind: 'rule', tier: 'security', policy: 'security.block-telnet', rule: 2, action: 'Deny' }, 'deny'), 'ingress=deny@security/security.block-telnet#2'],
     ['a namespaced policy', dv({ kind: 'rule', tier: 'default', policy: 'prod/knp.default.allow-web', rule: 0, action: 'Allow' }, 'allow'), 'ingress=allow@default/prod/knp.default.allow-web#0'],
     ['an undecidable rule', dv({ kind: 'undecidable', tier: 'default', policy: 'default.l7', rule: 1, reason: 'layer 7' }, 'unknown'), 'ingress=unknown@default/default.l7#1'],
-    ['end of tier', dv({ kind: 'end-of-tier', tier: 'default' }, 'deny'), 'ingress=deny@default/(end-of-tier)'],
+    ['end of tier', dv({ kind: 'end-of-tier', tier: 'default', policy: 'prod/knp.default.db' }, 'deny'), 'ingress=deny@default/prod/knp.default.db#(end-of-tier)'],
     ['profile', dv({ kind: 'profile', profile: 'kns.prod' }, 'allow'), 'ingress=allow@(profile)/kns.prod'],
     ['host default deny', dv({ kind: 'host-default-deny', endpoint: 'host:n1/eth0' }, 'deny'), 'ingress=deny@(host-default-deny)/host:n1/eth0'],
     ['failsafe', dv({ kind: 'failsafe', port: 68, protocol: 17 }, 'allow'), 'ingress=allow@(failsafe)/UDP:68'],
@@ -33,11 +33,15 @@ describe('rule column', () => {
     expect(formatDirection(d)).toBe(text);
   });
 
-  it('parses back: rule tokens give tier, policy and rule; others only where', () => {
-    const text = 'egress=allow@default/prod/staged:knp.default.a#3; ingress=deny@security/(end-of-tier)';
+  it('parses back: rule tokens give tier, policy and rule; end-of-tier tokens tier and policy; others only where', () => {
+    const text = 'egress=allow@default/prod/staged:knp.default.a#3; ingress=deny@security/security.block#(end-of-tier)';
     expect(parseRuleColumn(text)).toEqual([
       { direction: 'egress', verdict: 'allow', where: 'default/prod/staged:knp.default.a#3', tier: 'default', policy: 'prod/staged:knp.default.a', rule: 3 },
-      { direction: 'ingress', verdict: 'deny', where: 'security/(end-of-tier)' },
+      { direction: 'ingress', verdict: 'deny', where: 'security/security.block#(end-of-tier)', tier: 'security', policy: 'security.block' },
+    ]);
+    expect(parseRuleColumn('egress=allow@(profile)/kns.prod; ingress=deny@(host-default-deny)/host:n1/*')).toEqual([
+      { direction: 'egress', verdict: 'allow', where: '(profile)/kns.prod' },
+      { direction: 'ingress', verdict: 'deny', where: '(host-default-deny)/host:n1/*' },
     ]);
     expect(parseRuleColumn('allow by something')).toBeUndefined();
   });

@@ -61,7 +61,7 @@ describe('host endpoint policy and profiles', () => {
     ['a GlobalNetworkPolicy selecting the host allows', [policy({ name: 'web-in', selector: "role == 'node'", ingress: [{ action: 'Allow', protocol: TCP, destination: { ports: [80] } }] })],
       'ingress=allow@default/default.web-in#0'],
     ['a selecting policy that matches nothing drops at the end of the tier', [policy({ name: 'https-in', selector: "role == 'node'", ingress: [{ action: 'Allow', protocol: TCP, destination: { ports: [443] } }] })],
-      'ingress=deny@default/(end-of-tier)'],
+      'ingress=deny@default/default.https-in#(end-of-tier)'],
     ['namespaced policies never select host endpoints', [policy({ name: 'np', namespace: 'prod', ingress: [{ action: 'Allow' }] })],
       'ingress=deny@(host-default-deny)/host:n1/*'],
     ['an applyOnForward policy also applies to traffic to the host (Felix renders it into both chains)', [policy({ name: 'aof', selector: "role == 'node'", applyOnForward: true, ingress: [{ action: 'Allow' }] })],

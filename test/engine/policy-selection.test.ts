@@ -60,7 +60,7 @@ describe('policy selection', () => {
     ]);
     const e = compile(set, view);
     expect(e.applicablePolicies(api, 'ingress').map((t) => t.tier)).toEqual(['default', 'ghost']);
-    expect(e.evaluate(flow(), at(web), at(api)).ingress.decider).toEqual({ kind: 'end-of-tier', tier: 'ghost' });
+    expect(e.evaluate(flow(), at(web), at(api)).ingress.decider).toEqual({ kind: 'end-of-tier', tier: 'ghost', policy: 'ghost.p' });
   });
 
   it('source named ports resolve on the source endpoint against src_port', () => {

@@ -51,7 +51,7 @@ describe('only reached rules, and only when nothing else rules them out', () => 
 
   it.each<[string, RuleSpec[], Partial<FlowRecord>, string]>([
     ['an earlier rule decides: the undecidable rule is never reached', [{ action: 'Allow', protocol: TCP }, l7], {}, 'ingress=allow@default/prod/default.p#0'],
-    ['another condition fails: the rule cannot match, whatever the missing field', [{ action: 'Allow', protocol: UDP, source: { ports: [1234] } }], { src_port: undefined }, 'ingress=deny@default/(end-of-tier)'],
+    ['another condition fails: the rule cannot match, whatever the missing field', [{ action: 'Allow', protocol: UDP, source: { ports: [1234] } }], { src_port: undefined }, 'ingress=deny@default/prod/default.p#(end-of-tier)'],
     ['an undecidable rule with a failing protocol does not match', [{ ...l7, protocol: UDP }, { action: 'Deny' }], {}, 'ingress=deny@default/prod/default.p#1'],
     ['a later rule that would decide the same way still leaves it unknown', [{ action: 'Deny', protocol: TCP, source: { ports: [1] } }, { action: 'Deny' }], { src_port: undefined }, 'ingress=unknown@default/prod/default.p#0'],
     ['an unknown Log rule is skipped', [{ action: 'Log', source: { ports: [1] }, protocol: TCP }, { action: 'Allow' }], { src_port: undefined }, 'ingress=allow@default/prod/default.p#1'],
