@@ -5,9 +5,9 @@
  * make (narrowed per protocol and port, engine/program.ts); verdicts cached by (class, address class) of both
  * sides, protocol and port (engine/cache.ts) and interned (engine/verdicts.ts).
  *
- * Contract with the inventory: an endpoint id names one immutable endpoint state, and the ClusterView does not
- * change under a compiled set. When the inventory changes labels, ports or IPs, it issues new ids or the caller
- * compiles a new set.
+ * Contract with the inventory: an endpoint id names one immutable endpoint state, peers are immutable (the
+ * engine remembers a side's cache key per peer object), and the ClusterView does not change under a compiled
+ * set. When the inventory changes labels, ports or IPs, it issues new ids or the caller compiles a new set.
  */
 import type { FlowRecord } from '../flows/record.js';
 import type { ClusterView, Endpoint, Peer } from '../inventory/endpoint.js';

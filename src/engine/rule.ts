@@ -53,8 +53,9 @@ export class CompiledRule {
     const src = rule.source;
     const dst = rule.destination;
     const checks: Check[] = [];
-    // Destination ports and both sides' identities read only the cache's primary key (or, for network sets,
-    // an IP only when identity does not settle it); IPs, src_port and ICMP fields come last.
+    // Checks that read only the cache's primary key (destination port, identities, addresses) come first;
+    // src_port and ICMP fields, which the cache keys only when read, last. The order also decides which
+    // unknown reason a rule reports, so it is part of the behaviour.
     addPortChecks(checks, dst, 'destination', portProtocol);
     this.srcPeer = addPeerCheck(checks, src, 'source', peers);
     this.dstPeer = addPeerCheck(checks, dst, 'destination', peers);

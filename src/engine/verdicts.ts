@@ -78,8 +78,10 @@ export class VerdictInterner {
     return v;
   }
 
-  /** The number of the verdict combining both directions: allow only if both allow; deny if either denies;
-   *  otherwise unknown (spec section 1). */
+  /**
+   * The number of the verdict combining both directions: allow only if both allow; deny if either denies;
+   * otherwise unknown (spec section 1).
+   */
   combine(egress: DirectionVerdict, ingress: DirectionVerdict): number {
     let byIngress = this.pairs.get(egress);
     if (byIngress === undefined) this.pairs.set(egress, (byIngress = new Map()));

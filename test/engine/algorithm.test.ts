@@ -1,6 +1,7 @@
 /** Spec section 4: the algorithm for one direction at one endpoint, and section 1: combining directions. */
 import { describe, expect, it } from 'vitest';
 import { formatDecision } from '../../src/engine/index.js';
+import type { FlowRecord } from '../../src/flows/record.js';
 import type { Policy, Tier } from '../../src/policy/model.js';
 import { address, at, cluster, compile, flow, host, pod, policy, policySet } from './builder.js';
 
@@ -86,6 +87,22 @@ describe('one direction at one endpoint', () => {
     ], [], 'egress=allow@default/prod/default.e#0; ingress=allow@(profile)/kns.prod'],
   ])('%s', (_name, policies, tiers, expected) => {
     expect(decide(policies, tiers)).toBe(expected);
+  });
+
+  // Calico's flow logs charge an end-of-tier drop to the tier's last policy that applied in that direction.
+  it.each<[string, Partial<FlowRecord>, string]>([
+    ['any flow', {}, 'egress=deny@security/security.b-egress#(end-of-tier); ingress=deny@security/security.c-ingress#(end-of-tier)'],
+    ['a port no rule names (the narrowed rule list is empty)', { dst_port: 9 }, 'egress=deny@security/security.b-egress#(end-of-tier); ingress=deny@security/security.c-ingress#(end-of-tier)'],
+  ])('end of tier names the last policy that applied in that direction: %s', (_n, f, expected) => {
+    const policies = [
+      policy({ name: 'security.a-both', tier: 'security', order: 1, types: ['Ingress', 'Egress'], ingress: [{ action: 'Allow', protocol: 17, destination: { ports: [53] } }], egress: [{ action: 'Allow', protocol: 17 }] }),
+      policy({ name: 'security.b-egress', tier: 'security', order: 2, types: ['Egress'], egress: [{ action: 'Allow', protocol: 17 }] }),
+      policy({ name: 'security.c-ingress', tier: 'security', order: 3, types: ['Ingress'], ingress: [{ action: 'Log', protocol: 17 }] }),
+      policy({ name: 'security.d-elsewhere', tier: 'security', order: 4, selector: "app == 'none'", ingress: [allowAll] }),
+    ];
+    const v = compile(policySet(policies, { tiers: [security] }), view).evaluate(flow(f), at(web), at(db));
+    expect(formatDecision(v)).toBe(expected);
+    expect(v.ingress.decider).toEqual({ kind: 'end-of-tier', tier: 'security', policy: 'security.c-ingress' });
   });
 
   it('records Log and Pass rules on the path, in order', () => {

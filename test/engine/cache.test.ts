@@ -103,13 +103,28 @@ describe('verdict cache', () => {
     }
     expect(set.cacheStats().resets).toBeGreaterThan(0);
   });
+
+  it('counts its bytes: the table as allocated plus tries', () => {
+    const set = compile(policySet([bySrcPort]), view);
+    const empty = set.cacheStats().bytes;
+    expect(empty).toBeGreaterThan(0);
+    for (let port = 0; port < 50; port++) set.evaluate(flow({ src_port: port }), at(web), at(db));
+    expect(set.cacheStats()).toMatchObject({ entries: 1, resets: 0 });
+    expect(set.cacheStats().bytes).toBeGreaterThan(empty);
+  });
 });
 
 // ---- Property: evaluating with warm caches equals evaluating with a freshly compiled set. ----
 
+// Class-mates (same labels, other IPs) of web and db: they share cache entries and memos, never verdicts they
+// should not.
+const webTwin = pod({ ns: 'prod', name: 'web-2', labels: { app: 'web' }, ips: ['10.0.1.1'] });
+const dbTwin = pod({ ns: 'prod', name: 'db-2', labels: { app: 'db' }, ips: ['172.16.5.2'], namedPorts: [{ name: 'sql', port: 5432, protocol: TCP }] });
 const endpoints: Endpoint[] = [
   web,
+  webTwin,
   db,
+  dbTwin,
   pod({ ns: 'dev', name: 'web', labels: { app: 'web', tier: 'gold' }, ips: ['10.1.0.1', 'fd00::11'], sa: 'api' }),
   pod({ ns: 'dev', name: 'fresh', labels: { app: 'batch' } }),
   host({ node: 'n1', labels: { role: 'node' }, ips: ['192.168.0.1'] }),
@@ -188,8 +203,8 @@ function data(v: Verdict): string {
   return JSON.stringify([v.verdict, v.reason, v.egress, v.ingress]);
 }
 
-/** A fixed sample of peers per run keeps the number of distinct (src, dst) pairs small. */
-const peerPool: Peer[] = fc.sample(peerArb, { numRuns: 6, seed: 7 });
+/** A fixed sample of peers (with class-mates among them) keeps the number of distinct (src, dst) pairs small. */
+const peerPool: Peer[] = [...fc.sample(peerArb, { numRuns: 6, seed: 7 }), at(web), at(webTwin), noIp(db), noIp(dbTwin)];
 
 describe('property: caches never change a verdict', () => {
   it('evaluation with caches equals evaluation with a fresh compiled set', () => {

@@ -109,6 +109,17 @@ describe('explanation', () => {
     );
   });
 
+  it('names the end of tier and the policy it is charged to', () => {
+    const view = cluster({ namespaces: { prod: {} } });
+    const db = pod({ ns: 'prod', name: 'db', ips: ['10.0.0.2'] });
+    const set = compile(policySet([policy({ name: 'db', namespace: 'prod', ingress: [{ action: 'Allow', protocol: 17 }] })]), view);
+    const text = formatExplanation(set.explain(flow(), at(db), at(db)));
+    expect(text).toContain('    end of tier default: default action Deny\n');
+    expect(text).toContain(
+      '  => deny by default/prod/default.db#(end-of-tier): end of tier default (default action Deny), charged to its last policy prod/default.db',
+    );
+  });
+
   it('shows the undecidable rule and the reason', () => {
     const view = cluster({ namespaces: { prod: {} } });
     const db = pod({ ns: 'prod', name: 'db', ips: ['10.0.0.2'] });

@@ -22,8 +22,8 @@ function row(over: Partial<ReportRow>): ReportRow {
   };
 }
 
-const BLOCKED = 'egress=allow@(profile)/kns.frontend; ingress=deny@default/(end-of-tier)';
-const BOTH = 'egress=deny@security/security.egress-lockdown#1; ingress=deny@default/(end-of-tier)';
+const BLOCKED = 'egress=allow@(profile)/kns.frontend; ingress=deny@default/backend/knp.default.api#(end-of-tier)';
+const BOTH = 'egress=deny@security/security.egress-lockdown#1; ingress=deny@default/backend/knp.default.api#(end-of-tier)';
 
 describe('ReportBuilder', () => {
   it('groups proposed denials by the denying rule with counts, peers and first/last seen', () => {
@@ -37,7 +37,7 @@ describe('ReportBuilder', () => {
     expect(r.groups).toHaveLength(1);
     const g = r.groups[0]!;
     expect(g).toMatchObject({
-      key: 'ingress default/(end-of-tier)',
+      key: 'ingress default/backend/knp.default.api#(end-of-tier)',
       direction: 'ingress',
       flows: 4,
       bytes: 110,
@@ -55,6 +55,13 @@ describe('ReportBuilder', () => {
     const b = new ReportBuilder('policy', 1);
     b.add(row({ verdict: 'deny', rule: BOTH }));
     expect(b.build().groups.map((g) => g.key)).toEqual(['egress security/security.egress-lockdown']);
+  });
+
+  it('counts an end-of-tier deny under the policy it is charged to when grouping by policy', () => {
+    const b = new ReportBuilder('policy', 1);
+    b.add(row({ verdict: 'deny', rule: BLOCKED }));
+    b.add(row({ verdict: 'deny', rule: 'egress=allow@(profile)/kns.frontend; ingress=deny@default/backend/knp.default.api#2' }));
+    expect(b.build().groups.map((g) => [g.key, g.flows])).toEqual([['ingress default/backend/knp.default.api', 2]]);
   });
 
   it('groups by the namespace of the endpoint whose policy denied', () => {
