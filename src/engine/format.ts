@@ -25,22 +25,10 @@
  * between runs: it depends only on the policies' names, tiers and rule positions.
  */
 import type { Direction } from '../policy/model.js';
+import { protocolName } from '../flows/protocol.js';
 import type { Explanation } from './compiled-set.js';
 import type { TraceEvent } from './trace.js';
 import type { Decider, DirectionVerdict, FinalVerdict, Verdict } from './verdict.js';
-
-const PROTO_NAMES: Readonly<Record<number, string>> = {
-  1: 'ICMP',
-  6: 'TCP',
-  17: 'UDP',
-  58: 'ICMPv6',
-  132: 'SCTP',
-  136: 'UDPLite',
-};
-
-function protoName(p: number): string {
-  return PROTO_NAMES[p] ?? String(p);
-}
 
 function formatWhere(d: Decider): string {
   switch (d.kind) {
@@ -54,7 +42,7 @@ function formatWhere(d: Decider): string {
     case 'host-default-deny':
       return `(host-default-deny)/${d.endpoint}`;
     case 'failsafe':
-      return `(failsafe)/${protoName(d.protocol)}:${d.port}`;
+      return `(failsafe)/${protocolName(d.protocol)}:${d.port}`;
     case 'no-endpoint':
       return '(no-endpoint)';
     case 'unknown-endpoint':
@@ -62,7 +50,7 @@ function formatWhere(d: Decider): string {
     case 'unknown-profile':
       return `(unknown-profile)/${d.profile}`;
     case 'unknown-failsafe':
-      return `(unknown-failsafe)/${protoName(d.protocol)}`;
+      return `(unknown-failsafe)/${protocolName(d.protocol)}`;
   }
 }
 
@@ -171,7 +159,7 @@ function conclusion(dv: DirectionVerdict): string {
     case 'host-default-deny':
       return `deny: host endpoint ${d.endpoint} is default deny (no policy or profile allowed)`;
     case 'failsafe':
-      return `allow: Felix failsafe port ${protoName(d.protocol)}:${d.port}`;
+      return `allow: Felix failsafe port ${protocolName(d.protocol)}:${d.port}`;
     case 'no-endpoint':
       return 'allow: no endpoint on this side, no policy applies';
     case 'undecidable':
