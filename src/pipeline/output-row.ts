@@ -30,8 +30,6 @@ export const VERDICT_COLUMNS = [
   'src_endpoint', 'dst_endpoint', 'verdict', 'reason', 'rule', 'proposed_verdict', 'proposed_reason', 'proposed_rule', 'class', 'observed_mismatch',
 ] as const;
 
-export const SOURCE_COLUMN = 'source';
-
 const KNOWN = new Set<string>(FLOW_COLUMNS);
 
 /**
@@ -42,16 +40,22 @@ export function verdictFields(o: Outcome): Record<string, string | boolean> {
   const out: Record<string, string | boolean> = {};
   if (o.src.kind === 'endpoint') out.src_endpoint = o.src.endpoint.key;
   if (o.dst.kind === 'endpoint') out.dst_endpoint = o.dst.endpoint.key;
-  out.verdict = o.current.verdict;
-  if (o.current.reason !== undefined) out.reason = o.current.reason;
-  out.rule = ruleColumn(o.current);
-  if (o.proposed !== undefined) {
-    out.proposed_verdict = o.proposed.verdict;
-    if (o.proposed.reason !== undefined) out.proposed_reason = o.proposed.reason;
-    out.proposed_rule = ruleColumn(o.proposed);
-    out.class = o.cls ?? 'unknown';
-  }
+  Object.assign(out, decisionFields(o.current, o.proposed, o.cls));
   if (o.flow.record.action !== undefined) out.observed_mismatch = o.mismatch;
+  return out;
+}
+
+/** The verdict columns of both views, in column order; the one definition JSONL and CSV rows share. */
+function decisionFields(current: Verdict, proposed: Verdict | undefined, cls: string | undefined): Record<string, string> {
+  const out: Record<string, string> = { verdict: current.verdict };
+  if (current.reason !== undefined) out.reason = current.reason;
+  out.rule = ruleColumn(current);
+  if (proposed !== undefined) {
+    out.proposed_verdict = proposed.verdict;
+    if (proposed.reason !== undefined) out.proposed_reason = proposed.reason;
+    out.proposed_rule = ruleColumn(proposed);
+    out.class = cls ?? 'unknown';
+  }
   return out;
 }
 
@@ -119,16 +123,7 @@ function verdictFragment(current: Verdict, proposed: Verdict | undefined, cls: s
   const key = proposed ?? NO_PROPOSAL;
   let text = byProposed.get(key);
   if (text === undefined) {
-    const fields: Record<string, string> = { verdict: current.verdict };
-    if (current.reason !== undefined) fields.reason = current.reason;
-    fields.rule = ruleColumn(current);
-    if (proposed !== undefined) {
-      fields.proposed_verdict = proposed.verdict;
-      if (proposed.reason !== undefined) fields.proposed_reason = proposed.reason;
-      fields.proposed_rule = ruleColumn(proposed);
-      fields.class = cls ?? 'unknown';
-    }
-    text = `,${JSON.stringify(fields).slice(1, -1)}`;
+    text = `,${JSON.stringify(decisionFields(current, proposed, cls)).slice(1, -1)}`;
     byProposed.set(key, text);
   }
   return text;
