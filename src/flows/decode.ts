@@ -60,7 +60,7 @@ export async function* decodeFlowLines(
       else if (out instanceof DecodeFailure) {
         letters.push(deadLetter(pos, out, l.text));
         stats.deadLetters.add(out.reason);
-      } else flows.push({ record: out, pos });
+      } else flows.push({ record: out, pos, json: current.verbatim === true ? l.text : undefined });
     }
     stats.decoded += flows.length;
     if (letters.length > 0) await options.deadLetters.write(letters);

@@ -1,9 +1,21 @@
 import { DecodeFailure } from './decode-result.js';
 import { normaliseIp } from './ip.js';
 import { isLabels } from './labels.js';
-import { carriesPorts, protocolNumber } from './protocol.js';
+import { carriesPorts, protocolName, protocolNumber } from './protocol.js';
 import type { FlowRecord } from './record.js';
-import { parseTime } from './time.js';
+import { ISO_TIME_LENGTH, parseTime, parseUtcTime } from './time.js';
+
+/**
+ * Counts the fields a normalisation rewrote, or would write back in another spelling (a number `proto` is
+ * written back as its name, a time as `toISOString` text): zero means the record's JSON as given is its canonical
+ * JSON, up to whitespace and number and string escapes (docs/results.md, "Rows").
+ */
+export interface EditCount {
+  edits: number;
+}
+
+/** For callers that do not ask. */
+const UNCOUNTED: EditCount = { edits: 0 };
 
 /**
  * The one validation of a flow record (docs/flow-record.md), run in place on the object a decoder built or
@@ -11,11 +23,11 @@ import { parseTime } from './time.js';
  * epoch ms, IPs to one text form, `null` to absent), unknown fields are left as they are, and nothing is copied.
  * Every decoder ends with this call, so every format obeys the same rules. Messages are built only on failure.
  */
-export function normaliseRecord(r: Record<string, unknown>): FlowRecord | DecodeFailure {
+export function normaliseRecord(r: Record<string, unknown>, count: EditCount = UNCOUNTED): FlowRecord | DecodeFailure {
   // One pass over the keys the record has (a for-in over a JSON object walks V8's enum cache), each checked by a
   // switch: cheaper than probing for every canonical field by name.
   for (const key in r) {
-    const failure = checkField(r, key, r[key]);
+    const failure = checkField(r, key, r[key], count);
     if (failure !== undefined) return failure;
   }
   const proto = r.proto as number | undefined;
@@ -34,21 +46,22 @@ export function normaliseRecord(r: Record<string, unknown>): FlowRecord | Decode
 }
 
 /** Checks (and normalises in place) one field; unknown fields pass untouched. `null` means absent. */
-function checkField(r: Record<string, unknown>, key: string, v: unknown): DecodeFailure | undefined {
+function checkField(r: Record<string, unknown>, key: string, v: unknown, count: EditCount): DecodeFailure | undefined {
   if (v === null) {
     r[key] = undefined;
+    count.edits++;
     return undefined;
   }
   if (v === undefined) return undefined;
   switch (key) {
     case 'proto':
-      return protoField(r, v);
+      return protoField(r, v, count);
     case 'time':
     case 'end_time':
-      return timeField(r, key, v);
+      return timeField(r, key, v, count);
     case 'src_ip':
     case 'dst_ip':
-      return ipField(r, key, v);
+      return ipField(r, key, v, count);
     case 'src_port':
     case 'dst_port':
     case 'dst_service_port':
@@ -95,14 +108,25 @@ const KINDS: ReadonlySet<unknown> = new Set(['pod', 'host', 'networkset', 'net']
 const HIT_ACTIONS: ReadonlySet<unknown> = new Set(['allow', 'deny', 'pass']);
 const HIT_SETS: ReadonlySet<unknown> = new Set(['enforced', 'pending', 'transit']);
 
-function protoField(r: Record<string, unknown>, v: unknown): DecodeFailure | undefined {
+function protoField(r: Record<string, unknown>, v: unknown, count: EditCount): DecodeFailure | undefined {
   const n = typeof v === 'number' || typeof v === 'string' ? protocolNumber(v) : undefined;
   if (n === undefined) return invalid('proto', v, 'a protocol name or a number 0-255');
   if (n !== v) r.proto = n;
+  if (v !== protocolName(n)) count.edits++;
   return undefined;
 }
 
-function timeField(r: Record<string, unknown>, key: string, v: unknown): DecodeFailure | undefined {
+function timeField(r: Record<string, unknown>, key: string, v: unknown, count: EditCount): DecodeFailure | undefined {
+  // Text as toISOString writes it is the common case: read without Date.parse, and written back as it came.
+  if (typeof v === 'string') {
+    const utc = parseUtcTime(v);
+    if (utc !== undefined) {
+      r[key] = utc;
+      if (v.length !== ISO_TIME_LENGTH) count.edits++;
+      return undefined;
+    }
+  }
+  count.edits++;
   if (typeof v === 'number' && Number.isInteger(v) && v >= 1e11 && v < 1e14) return undefined; // already ms
   const ms = parseTime(v);
   if (ms === undefined) return invalid(key, v, 'RFC 3339 text or epoch seconds/milliseconds');
@@ -110,10 +134,13 @@ function timeField(r: Record<string, unknown>, key: string, v: unknown): DecodeF
   return undefined;
 }
 
-function ipField(r: Record<string, unknown>, key: string, v: unknown): DecodeFailure | undefined {
+function ipField(r: Record<string, unknown>, key: string, v: unknown, count: EditCount): DecodeFailure | undefined {
   const ip = typeof v === 'string' ? normaliseIp(v) : undefined;
   if (ip === undefined) return invalid(key, v, 'an IPv4 or IPv6 address');
-  if (ip !== v) r[key] = ip;
+  if (ip !== v) {
+    r[key] = ip;
+    count.edits++;
+  }
   return undefined;
 }
 

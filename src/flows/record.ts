@@ -95,6 +95,11 @@ export interface ObservedPolicyHit {
 export interface DecodedFlow {
   readonly record: FlowRecord;
   readonly pos: SourcePosition;
+  /**
+   * The input line, when it is the record's canonical JSON as given (canonical input that normalisation did not
+   * rewrite): JSONL writers append the verdict columns to it instead of serialising the record again.
+   */
+  readonly json: string | undefined;
 }
 
 /** A record that could not be decoded or resolved: goes to the dead-letter output, never dropped. */

@@ -20,8 +20,70 @@ function epochMillis(value: number): number | undefined {
 export function parseTime(value: unknown): number | undefined {
   if (typeof value === 'number') return epochMillis(value);
   if (typeof value !== 'string') return undefined;
+  const utc = parseUtcTime(value);
+  if (utc !== undefined) return utc;
   if (isDecimal(value)) return epochMillis(Number(value));
   return looksLikeRfc3339(value) ? finite(Date.parse(value)) : undefined;
+}
+
+/** Length of the form `Date.prototype.toISOString` writes for years 1970-9999: `YYYY-MM-DDTHH:MM:SS.sssZ`. */
+export const ISO_TIME_LENGTH = 24;
+
+/** The date of the last time parseUtcTime read, and the epoch ms its day starts at. */
+let lastDate = '';
+let lastDayStart = 0;
+
+/**
+ * `YYYY-MM-DDTHH:MM:SSZ` and `YYYY-MM-DDTHH:MM:SS.sssZ` (years 1970-9999, every field in range) to epoch ms
+ * without Date.parse, which costs more than JSON.parse of the whole record. Flow logs come in time order, so the
+ * day's start is kept from the previous call. Undefined for any other text, which parseTime hands to Date.parse:
+ * this is a fast path for a subset of what Date.parse reads the same way, never a second grammar.
+ */
+export function parseUtcTime(s: string): number | undefined {
+  const n = s.length;
+  if ((n !== ISO_TIME_LENGTH && n !== 20) || s.charCodeAt(n - 1) !== 90 || s.charCodeAt(10) !== 84) return undefined; // Z, T
+  let dayStart = lastDayStart;
+  if (lastDate === '' || !s.startsWith(lastDate)) {
+    const start = dayStartOf(s);
+    if (start === undefined) return undefined;
+    dayStart = lastDayStart = start;
+    lastDate = s.slice(0, 10);
+  }
+  if (s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return undefined; // :
+  const h = digits(s, 11, 2);
+  const m = digits(s, 14, 2);
+  const sec = digits(s, 17, 2);
+  if (h < 0 || h > 23 || m < 0 || m > 59 || sec < 0 || sec > 59) return undefined;
+  let ms = 0;
+  if (n === ISO_TIME_LENGTH) {
+    if (s.charCodeAt(19) !== 46) return undefined; // .
+    ms = digits(s, 20, 3);
+    if (ms < 0) return undefined;
+  }
+  return dayStart + h * 3_600_000 + m * 60_000 + sec * 1000 + ms;
+}
+
+/** Epoch ms of the day `YYYY-MM-DD` that starts `s`; undefined unless it is a real date from 1970 on. */
+function dayStartOf(s: string): number | undefined {
+  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return undefined; // -
+  const y = digits(s, 0, 4);
+  const mo = digits(s, 5, 2);
+  const d = digits(s, 8, 2);
+  if (y < 1970 || mo < 1 || mo > 12 || d < 1) return undefined;
+  // Day 0 of the next month is this month's last day (Date.UTC does the leap years).
+  if (d > new Date(Date.UTC(y, mo, 0)).getUTCDate()) return undefined;
+  return Date.UTC(y, mo - 1, d);
+}
+
+/** The decimal number of `count` digits at `at`, or -1 when one of them is not a digit. */
+function digits(s: string, at: number, count: number): number {
+  let v = 0;
+  for (let i = at; i < at + count; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
 }
 
 function finite(n: number): number | undefined {

@@ -74,32 +74,20 @@ function isoTime(ms: number | undefined): string | undefined {
 }
 
 /**
- * The JSONL row, assembled from pieces (pino's way): the record is stringified once with `time` and `proto` in
- * their written form, and the verdict columns are a fragment built once per (verdict, proposed verdict) pair,
- * since verdicts are shared objects. Same keys and order as `{...flowFields(record), ...verdictFields(o)}`.
+ * The JSONL row, assembled from pieces (pino's way): the flow's JSON, then the verdict columns as a fragment built
+ * once per (verdict, proposed verdict) pair, since verdicts are shared objects. The flow's JSON is the input line
+ * itself when it is already canonical (DecodedFlow `json`): serialising the record again would cost more than
+ * everything else in a replay. Same keys and order as `{...flowFields(record), ...verdictFields(o)}`.
  */
 export function toJsonLine(o: Outcome): string {
-  const record = o.flow.record;
-  const { time, end_time: endTime, proto } = record;
-  // Written forms swapped in for the one stringify and put back: no copy of the record per flow.
-  const mutable = record as Record<string, unknown>;
-  mutable.time = isoTime(time);
-  if (endTime !== undefined) mutable.end_time = isoTime(endTime);
-  mutable.proto = protocolName(proto);
-  let json: string;
-  try {
-    json = JSON.stringify(record);
-  } finally {
-    mutable.time = time;
-    if (endTime !== undefined) mutable.end_time = endTime;
-    mutable.proto = proto;
-  }
+  const { record, json } = o.flow;
+  const flow = json !== undefined ? json.slice(0, json.lastIndexOf('}')) : JSON.stringify(flowFields(record)).slice(0, -1);
   let tail = '';
   if (o.src.kind === 'endpoint') tail += `,"src_endpoint":${endpointJson(o.src.endpoint)}`;
   if (o.dst.kind === 'endpoint') tail += `,"dst_endpoint":${endpointJson(o.dst.endpoint)}`;
   tail += verdictFragment(o.current, o.proposed, o.cls);
   if (record.action !== undefined) tail += o.mismatch ? ',"observed_mismatch":true' : ',"observed_mismatch":false';
-  return `${json.slice(0, -1)}${tail}}`;
+  return `${flow}${tail}}`;
 }
 
 const endpointKeys = new WeakMap<object, string>();

@@ -21,7 +21,7 @@ function decodeAt(lines: readonly string[], first: number): DecodedFlow[] {
   lines.forEach((line, i) => {
     const pos = { kind: 'kafka', topic: 'flows', partition: 3, offset: String(first + i) } as const;
     const r = decoder.decode(line, pos);
-    if (!(r instanceof DecodeFailure) && !(r instanceof SkippedLine)) flows.push({ record: r, pos });
+    if (!(r instanceof DecodeFailure) && !(r instanceof SkippedLine)) flows.push({ record: r, pos, json: undefined });
   });
   return flows;
 }

@@ -160,6 +160,34 @@ describe('canonical validation', () => {
     expect(out instanceof DecodeFailure ? out.reason : 'ok').toBe(ok ? 'ok' : 'missing-field');
   });
 
+  it.each([
+    ['{"time":"2025-11-23T10:00:00.000Z","proto":"TCP","src_ip":"10.0.0.1","dst_ip":"10.0.0.2","dst_port":80}', true],
+    ['{ "proto": "UDP", "src_ip": "10.0.0.1", "dst_ip": "10.0.0.2", "dst_port": 53, "zone": {"a": null} }', true],
+    ['{"proto":"ICMPv6","src_ip":"fd00::1","dst_ip":"fd00::2","icmp_type":128}', true],
+    ['{"proto":"tcp","src_ip":"10.0.0.1","dst_ip":"10.0.0.2","dst_port":80}', false],
+    ['{"proto":6,"src_ip":"10.0.0.1","dst_ip":"10.0.0.2","dst_port":80}', false],
+    ['{"time":"2025-11-23T10:00:00Z","proto":"TCP","src_ip":"10.0.0.1","dst_ip":"10.0.0.2","dst_port":80}', false],
+    ['{"time":1763892000,"proto":"TCP","src_ip":"10.0.0.1","dst_ip":"10.0.0.2","dst_port":80}', false],
+    ['{"time":1763892000000,"proto":"TCP","src_ip":"10.0.0.1","dst_ip":"10.0.0.2","dst_port":80}', false],
+    ['{"proto":"TCP","src_ip":"FD00::1","dst_ip":"10.0.0.2","dst_port":80}', false],
+    ['{"proto":"TCP","src_ip":"::ffff:10.0.0.1","dst_ip":"10.0.0.2","dst_port":80}', false],
+    ['{"proto":"TCP","src_ip":"10.0.0.1","dst_ip":"10.0.0.2","dst_port":80,"src_name":null}', false],
+  ])('verbatim (the line is the canonical JSON as given): %s → %s', (line, verbatim) => {
+    const d = createDecoder();
+    expect(d.decode(line, pos)).not.toBeInstanceOf(DecodeFailure);
+    expect(d.verbatim).toBe(verbatim);
+  });
+
+  it('is not verbatim after a line that failed or was blank', () => {
+    const d = createDecoder();
+    d.decode(JSON.stringify({ ...base, proto: 'TCP' }), pos);
+    expect(d.verbatim).toBe(true);
+    d.decode('{"proto":"TCP"', pos);
+    expect(d.verbatim).toBe(false);
+    d.decode('', pos);
+    expect(d.verbatim).toBe(false);
+  });
+
   it('validates and normalises in place: the record is the parsed object', () => {
     const line = '{"proto":"udp","src_ip":"10.0.0.1","dst_ip":"10.0.0.2","dst_port":53,"zone":{"a":1}}';
     const out = decoder.decode(line, pos) as Record<string, unknown>;

@@ -13,6 +13,11 @@ export type FlowFormat = (typeof FLOW_FORMATS)[number];
 export interface FlowDecoder {
   readonly format: FlowFormat;
   decode(line: string, pos: SourcePosition): FlowRecord | DecodeFailure | SkippedLine;
+  /**
+   * True when the record the last `decode` returned is the line's own JSON, already canonical (DecodedFlow
+   * `json`): only the canonical decoder can say so, and only for records normalisation did not rewrite.
+   */
+  readonly verbatim?: boolean;
 }
 
 /** A mistake in how the input was described (`--map` names a missing column...): no line can decode. */

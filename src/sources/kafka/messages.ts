@@ -112,7 +112,7 @@ export class KafkaFlowDecoder {
     const decoded = this.decoderFor(streamKey, line).decode(line, pos);
     if (decoded instanceof SkippedLine) out.skipped.add(decoded.reason);
     else if (decoded instanceof DecodeFailure) this.reject(out, pos, decoded, line, key, value ?? Buffer.from(line));
-    else out.flows.push({ record: decoded, pos });
+    else out.flows.push({ record: decoded, pos, json: undefined });
   }
 
   private reject(

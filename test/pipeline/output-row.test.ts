@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { decodeFlowSource, newDecodeStats } from '../../src/flows/decode.js';
+import type { DecodedFlow } from '../../src/flows/record.js';
+import { Auditor } from '../../src/pipeline/audit.js';
+import { loadAuditContext } from '../../src/pipeline/context.js';
+import { toJsonLine } from '../../src/pipeline/output-row.js';
+
+const DEMO = 'fixtures/demo';
+
+async function decodeText(text: string): Promise<DecodedFlow[]> {
+  const flows: DecodedFlow[] = [];
+  const deadLetters = { write: async () => {}, close: async () => {} };
+  const options = { file: 'flows.jsonl', format: 'canonical', deadLetters, stats: newDecodeStats() } as const;
+  for await (const batch of decodeFlowSource(Readable.from([Buffer.from(text)]), options)) flows.push(...batch);
+  return flows;
+}
+
+describe('JSONL rows: the input line as given versus the record serialised again', async () => {
+  const context = await loadAuditContext({
+    policies: [`${DEMO}/policies`],
+    proposal: { kind: 'change', paths: [`${DEMO}/change`] },
+    inventory: [`${DEMO}/inventory`],
+  });
+  const auditor = new Auditor(context.views, context.inventory);
+  // The demo's flows with times as toISOString writes them, so that every line is canonical as given.
+  const lines = readFileSync(`${DEMO}/flows.jsonl`, 'utf8')
+    .split('\n')
+    .flatMap((l) => {
+      try {
+        const o = JSON.parse(l) as { time: string };
+        return [JSON.stringify({ ...o, time: new Date(o.time).toISOString() })];
+      } catch {
+        return []; // the demo's malformed lines
+      }
+    });
+  const flows = await decodeText(`${lines.join('\n')}\n`);
+
+  it('keeps the line of every canonical record', () => {
+    expect(flows.length).toBe(lines.length - 1); // one demo line is JSON but no flow
+    expect(flows.every((f) => f.pos.kind === 'file' && f.json === lines[f.pos.line - 1])).toBe(true);
+  });
+
+  it('writes byte-identical rows either way', () => {
+    for (const o of auditor.auditBatch(flows)) {
+      expect(toJsonLine(o)).toBe(toJsonLine({ ...o, flow: { ...o.flow, json: undefined } }));
+    }
+  });
+
+  it('writes the same values from a line with other whitespace and escapes', async () => {
+    const spaced = lines.map((l) => JSON.stringify(JSON.parse(l), null, 1).replaceAll('\n', '').replace('"TCP"', '"\\u0054CP"'));
+    const decoded = await decodeText(`${spaced.join('\n')}\n`);
+    expect(decoded.filter((f) => f.json !== undefined).length).toBe(flows.length);
+    for (const o of auditor.auditBatch(decoded)) {
+      const row = toJsonLine(o);
+      expect(row).not.toBe(toJsonLine({ ...o, flow: { ...o.flow, json: undefined } }));
+      expect(JSON.parse(row)).toEqual(JSON.parse(toJsonLine({ ...o, flow: { ...o.flow, json: undefined } })));
+    }
+  });
+
+  it('serialises records that normalisation rewrote (the demo as it is: times without milliseconds)', async () => {
+    const original = await decodeText(readFileSync(`${DEMO}/flows.jsonl`, 'utf8'));
+    expect(original.length).toBeGreaterThan(300);
+    expect(original.every((f) => f.json === undefined)).toBe(true);
+    const row = JSON.parse(toJsonLine(auditor.audit(original[0]!))) as { time: string };
+    expect(row.time).toBe('2026-03-02T00:04:08.000Z');
+  });
+});
