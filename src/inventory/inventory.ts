@@ -4,6 +4,7 @@ import type { Diagnostic } from '../policy/diagnostics.js';
 import type { Labels } from '../selector/types.js';
 import type { ClusterView, Endpoint, NamespaceInfo, Peer, PodEndpoint, ServiceAccountInfo } from './endpoint.js';
 import { NAMESPACE_LABEL, ORCHESTRATOR_LABEL, SERVICE_ACCOUNT_LABEL } from './observe.js';
+import { IPv4Table, ipv4Number } from './ipv4-table.js';
 import type { TimeWindows } from './windows.js';
 
 /** Why a side could not be resolved (Peer `unresolved` reasons; docs/flow-record.md, "Resolution"). */
@@ -38,6 +39,10 @@ export interface InventoryIndexes {
 }
 
 export type EndpointPeer = Extract<Peer, { kind: 'endpoint' }>;
+type AddressPeer = Extract<Peer, { kind: 'address' }>;
+
+/** Address peers remembered before the memory starts over (flows from the internet bring endless new IPs). */
+const MAX_ADDRESS_PEERS = 1 << 18;
 
 /**
  * The cluster as the flows saw it: endpoints with the times they held their IPs and names (the ClusterView the
@@ -47,9 +52,21 @@ export class Inventory implements ClusterView {
   readonly diagnostics: readonly Diagnostic[];
   private readonly stats_: InventoryStats = { labelDisagreements: 0, syntheticEndpoints: 0 };
   private readonly synthetic = new Map<string, EndpointPeer>();
+  /** `ix.byIp`'s IPv4 entries by number (IPv4Table says why). */
+  private readonly byIPv4 = new IPv4Table<TimeWindows<EndpointPeer>>();
+  /**
+   * One shared peer per address that is no endpoint: the engine remembers a side's cache key per peer object,
+   * so a peer made per flow would be a cache miss every time.
+   */
+  private readonly addressesV4 = new IPv4Table<AddressPeer>();
+  private readonly addressesV6 = new Map<string, AddressPeer>();
 
   constructor(private readonly ix: InventoryIndexes) {
     this.diagnostics = ix.diagnostics;
+    for (const [ip, windows] of ix.byIp) {
+      const v4 = ipv4Number(ip);
+      if (v4 >= 0) this.byIPv4.set(v4, windows);
+    }
   }
 
   namespace(name: string): NamespaceInfo | undefined {
@@ -91,8 +108,9 @@ export class Inventory implements ClusterView {
     kind: EndpointKindHint | undefined,
     serviceAccount: string | undefined,
   ): Peer {
+    const v4 = ip === undefined ? -1 : ipv4Number(ip);
     if (ip !== undefined) {
-      const peer = this.ix.byIp.get(ip)?.at(time);
+      const peer = (v4 >= 0 ? this.byIPv4.get(v4) : this.ix.byIp.get(ip))?.at(time);
       if (peer !== undefined) return this.checked(peer, labels);
     }
     if (name !== undefined && (kind === undefined || kind === 'pod' || kind === 'host')) {
@@ -108,9 +126,24 @@ export class Inventory implements ClusterView {
       const peer = this.syntheticPod(namespace, name, labels, serviceAccount);
       return ip === undefined ? peer : { ...peer, ip };
     }
-    if (ip !== undefined) return { kind: 'address', ip };
+    if (ip !== undefined) return this.addressPeer(ip, v4);
     const reason = name !== undefined && kind !== 'net' && kind !== 'networkset' ? UNRESOLVED.notFound : UNRESOLVED.noAddress;
     return { kind: 'unresolved', reason, ...(labels === undefined ? {} : { labels }), ...(namespace === undefined ? {} : { namespace }) };
+  }
+
+  private addressPeer(ip: string, v4: number): AddressPeer {
+    let peer = v4 >= 0 ? this.addressesV4.get(v4) : this.addressesV6.get(ip);
+    if (peer === undefined) {
+      peer = { kind: 'address', ip };
+      if (v4 >= 0) {
+        if (this.addressesV4.size === MAX_ADDRESS_PEERS) this.addressesV4.clear();
+        this.addressesV4.set(v4, peer);
+      } else {
+        if (this.addressesV6.size === MAX_ADDRESS_PEERS) this.addressesV6.clear();
+        this.addressesV6.set(ip, peer);
+      }
+    }
+    return peer;
   }
 
   /** The inventory's labels win; a flow that says otherwise is counted. */

@@ -71,6 +71,14 @@ describe('time-aware resolution by IP', async () => {
     expect(src({ time: at(hhmm), src_ip: ip })).toBe(expected);
   });
 
+  it('shares one peer per address that is no endpoint, IPv4 and IPv6 (the engine keys its caches by peer)', () => {
+    for (const ip of ['203.0.113.5', 'fd00::77']) {
+      const first = inventory.resolve(flow({ time: at('10:15'), src_ip: ip }), 'src');
+      expect(first).toEqual({ kind: 'address', ip });
+      expect(inventory.resolve(flow({ time: at('11:15'), dst_ip: ip }), 'dst')).toBe(first);
+    }
+  });
+
   it('resolves a flow without a time to the latest binding', () => {
     expect(src({ src_ip: '10.1.0.11' })).toBe('pod:production/web-b');
     expect(src({ src_ip: '10.1.0.12' })).toBe('pod:production/web-c');
