@@ -6,7 +6,8 @@ import { finished } from 'node:stream/promises';
 import { stringify } from 'csv-stringify/sync';
 import type { Outcome } from '../pipeline/outcome.js';
 import { csvHeader, toCsvRecord, toJsonLine } from '../pipeline/output-row.js';
-import { writeChunk } from './write-stream.js';
+import { Utf8Chunks } from './utf8-chunks.js';
+import { writeChunk, writeChunks } from './write-stream.js';
 
 /** csv-stringify writes `false` as an empty cell by default; results say `true` or `false`. */
 const CSV_OPTIONS = { cast: { boolean: (v: boolean) => (v ? 'true' : 'false') } };
@@ -35,20 +36,19 @@ export async function openResultsFile(
     stream = createWriteStream(path);
   }
   let headerDone = false;
+  const rows = new Utf8Chunks();
   return {
     async write(batch) {
       if (batch.length === 0) return;
-      let text: string;
       if (format === 'jsonl') {
-        text = '';
-        for (const o of batch) text += `${toJsonLine(o)}\n`;
-      } else {
-        const records = batch.map((o) => toCsvRecord(o, opts.withProposal));
-        if (!headerDone) records.unshift(csvHeader(opts.withProposal));
-        text = stringify(records, CSV_OPTIONS);
+        for (const o of batch) rows.add(`${toJsonLine(o)}\n`);
+        await writeChunks(stream, rows.take());
+        return;
       }
+      const records = batch.map((o) => toCsvRecord(o, opts.withProposal));
+      if (!headerDone) records.unshift(csvHeader(opts.withProposal));
       headerDone = true;
-      await writeChunk(stream, text);
+      await writeChunk(stream, stringify(records, CSV_OPTIONS));
     },
     async close() {
       if (format === 'csv' && !headerDone) await writeChunk(stream, stringify([csvHeader(opts.withProposal)], CSV_OPTIONS));
