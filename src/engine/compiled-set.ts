@@ -6,7 +6,7 @@
  * sides, protocol and port (engine/cache.ts) and interned (engine/verdicts.ts).
  *
  * Contract with the inventory: an endpoint id names one immutable endpoint state, peers are immutable (the
- * engine remembers a side's cache key per peer object), and the ClusterView does not change under a compiled
+ * engine remembers a side's cache key per peer slot, inventory/peers.ts), and the ClusterView does not change under a compiled
  * set. When the inventory changes labels, ports or IPs, it issues new ids or the caller compiles a new set.
  */
 import type { FlowRecord } from '../flows/record.js';
@@ -26,6 +26,7 @@ import { DirectionEvaluator } from './direction.js';
 import { EndpointIndex, HOST_NETWORK } from './endpoint-index.js';
 import { DEFAULT_FAILSAFE_PORTS, type FailsafePorts, FailsafeTable } from './failsafe.js';
 import { PeerMatcher } from './peer-match.js';
+import { PeerSides } from './peer-sides.js';
 import { EndpointPrograms } from './program.js';
 import { SideKeys } from './side-keys.js';
 import { type EndpointClass, NetworkSetSubject } from './subject.js';
@@ -74,6 +75,7 @@ class PolicySetEvaluator implements CompiledPolicySet {
   private readonly space: AddressSpace;
   private readonly sides: SideKeys;
   private readonly endpoints: EndpointIndex;
+  private readonly peerSides = new PeerSides();
   private readonly index: PolicyIndex;
   private readonly interner = new VerdictInterner();
   private readonly cache: VerdictCache;
@@ -186,9 +188,16 @@ class PolicySetEvaluator implements CompiledPolicySet {
   private sideOf(peer: Peer, hint: FlowRecord['src_kind']): number {
     switch (peer.kind) {
       case 'endpoint':
-        return this.endpoints.sideOf(peer);
-      case 'address':
-        return this.sides.ofAddress(this.space.keyOfText(peer.ip));
+      case 'address': {
+        const slot = peer.slot;
+        if (slot >= 0) {
+          const known = this.peerSides.get(slot);
+          if (known !== undefined) return known;
+        }
+        const side = peer.kind === 'endpoint' ? this.endpoints.sideOf(peer) : this.sides.ofAddress(this.space.keyOfText(peer.ip));
+        if (slot >= 0) this.peerSides.set(slot, side);
+        return side;
+      }
       case 'unresolved':
         return mayBeEndpoint(peer, hint) ? this.sides.unresolvedEndpoint : this.sides.unresolved;
     }

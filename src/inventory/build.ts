@@ -2,7 +2,8 @@ import { resolve } from 'node:path';
 import { compareDiagnostics, type Diagnostic } from '../policy/diagnostics.js';
 import type { RawResource } from '../policy/resource.js';
 import type { Endpoint, NamespaceInfo, ServiceAccountInfo } from './endpoint.js';
-import { type EndpointPeer, Inventory } from './inventory.js';
+import { Inventory } from './inventory.js';
+import { type EndpointPeer, sharedEndpointPeer } from './peers.js';
 import {
   namespaceLabels,
   type Observation,
@@ -77,11 +78,11 @@ export function buildInventory(resources: readonly RawResource[], options: Inven
     for (const v of endpointVersions(observations, snapshotTimesOf(observations))) {
       const endpoint = endpointOf(v);
       endpoints.push(endpoint);
-      const named: EndpointPeer = { kind: 'endpoint', endpoint, ip: undefined };
+      const named = sharedEndpointPeer(endpoint, undefined);
       byName.add(endpoint.kind === 'pod' ? `${endpoint.namespace}/${endpoint.name}` : endpoint.name, v, named);
       // A hostNetwork pod's IP is its node's: the node (or its host endpoint) owns it, not the pod.
       if (endpoint.kind === 'pod' && endpoint.hostNetwork) continue;
-      for (const ip of endpoint.ips) byIp.add(ip, v, { kind: 'endpoint', endpoint, ip });
+      for (const ip of endpoint.ips) byIp.add(ip, v, sharedEndpointPeer(endpoint, ip));
     }
   }
   return new Inventory({

@@ -73,10 +73,11 @@ export interface ServiceAccountInfo {
  * - `address`: an IP that is no endpoint; rule selectors can only match it through network sets.
  * - `unresolved`: no IP and no endpoint (e.g. a Goldmane record for a `net` peer, or a name not in the
  *   inventory): rules that need the address make the verdict `unknown`.
+ * `slot` numbers the peers the inventory shares between flows (inventory/peers.ts).
  */
 export type Peer =
-  | { readonly kind: 'endpoint'; readonly endpoint: Endpoint; readonly ip: string | undefined }
-  | { readonly kind: 'address'; readonly ip: string }
+  | { readonly kind: 'endpoint'; readonly endpoint: Endpoint; readonly ip: string | undefined; readonly slot: number }
+  | { readonly kind: 'address'; readonly ip: string; readonly slot: number }
   | { readonly kind: 'unresolved'; readonly reason: string; readonly labels?: Labels; readonly namespace?: string };
 
 /** What the engine may ask of the inventory while compiling and evaluating (no I/O). */

@@ -5,6 +5,7 @@ import type { Labels } from '../selector/types.js';
 import type { ClusterView, Endpoint, NamespaceInfo, Peer, PodEndpoint, ServiceAccountInfo } from './endpoint.js';
 import { NAMESPACE_LABEL, ORCHESTRATOR_LABEL, SERVICE_ACCOUNT_LABEL } from './observe.js';
 import { IPv4Table, ipv4Number } from './ipv4-table.js';
+import { type AddressPeer, type EndpointPeer, flowEndpointPeer, sharedAddressPeer, sharedEndpointPeer } from './peers.js';
 import type { TimeWindows } from './windows.js';
 
 /** Why a side could not be resolved (Peer `unresolved` reasons; docs/flow-record.md, "Resolution"). */
@@ -38,8 +39,7 @@ export interface InventoryIndexes {
   readonly nextId: () => number;
 }
 
-export type EndpointPeer = Extract<Peer, { kind: 'endpoint' }>;
-type AddressPeer = Extract<Peer, { kind: 'address' }>;
+export type { EndpointPeer } from './peers.js';
 
 /** Address peers remembered before the memory starts over (flows from the internet bring endless new IPs). */
 const MAX_ADDRESS_PEERS = 1 << 18;
@@ -54,10 +54,7 @@ export class Inventory implements ClusterView {
   private readonly synthetic = new Map<string, EndpointPeer>();
   /** `ix.byIp`'s IPv4 entries by number (IPv4Table says why). */
   private readonly byIPv4 = new IPv4Table<TimeWindows<EndpointPeer>>();
-  /**
-   * One shared peer per address that is no endpoint: the engine remembers a side's cache key per peer object,
-   * so a peer made per flow would be a cache miss every time.
-   */
+  /** One shared peer per address that is no endpoint (inventory/peers.ts says why). */
   private readonly addressesV4 = new IPv4Table<AddressPeer>();
   private readonly addressesV6 = new Map<string, AddressPeer>();
 
@@ -120,11 +117,11 @@ export class Inventory implements ClusterView {
           : namespace === undefined
             ? undefined
             : this.ix.podsByName.get(`${namespace}/${name}`)?.at(time);
-      if (byName !== undefined) return this.checked(ip === undefined ? byName : { ...byName, ip }, labels);
+      if (byName !== undefined) return this.checked(ip === undefined ? byName : flowEndpointPeer(byName.endpoint, ip), labels);
     }
     if (labels !== undefined && namespace !== undefined && (kind === undefined || kind === 'pod')) {
       const peer = this.syntheticPod(namespace, name, labels, serviceAccount);
-      return ip === undefined ? peer : { ...peer, ip };
+      return ip === undefined ? peer : flowEndpointPeer(peer.endpoint, ip);
     }
     if (ip !== undefined) return this.addressPeer(ip, v4);
     const reason = name !== undefined && kind !== 'net' && kind !== 'networkset' ? UNRESOLVED.notFound : UNRESOLVED.noAddress;
@@ -134,7 +131,7 @@ export class Inventory implements ClusterView {
   private addressPeer(ip: string, v4: number): AddressPeer {
     let peer = v4 >= 0 ? this.addressesV4.get(v4) : this.addressesV6.get(ip);
     if (peer === undefined) {
-      peer = { kind: 'address', ip };
+      peer = sharedAddressPeer(ip);
       if (v4 >= 0) {
         if (this.addressesV4.size === MAX_ADDRESS_PEERS) this.addressesV4.clear();
         this.addressesV4.set(v4, peer);
@@ -188,7 +185,7 @@ export class Inventory implements ClusterView {
         ips: [],
         namedPorts: [],
       };
-      peer = { kind: 'endpoint', endpoint, ip: undefined };
+      peer = sharedEndpointPeer(endpoint, undefined);
       this.synthetic.set(key, peer);
       this.stats_.syntheticEndpoints++;
     }

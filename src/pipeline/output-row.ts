@@ -81,22 +81,28 @@ function isoTime(ms: number | undefined): string | undefined {
  */
 export function toJsonLine(o: Outcome): string {
   const { record, json } = o.flow;
-  const flow = json !== undefined ? json.slice(0, json.lastIndexOf('}')) : JSON.stringify(flowFields(record)).slice(0, -1);
+  const flow = json !== undefined ? json.slice(0, closingBrace(json)) : JSON.stringify(flowFields(record)).slice(0, -1);
   let tail = '';
-  if (o.src.kind === 'endpoint') tail += `,"src_endpoint":${endpointJson(o.src.endpoint)}`;
-  if (o.dst.kind === 'endpoint') tail += `,"dst_endpoint":${endpointJson(o.dst.endpoint)}`;
+  if (o.src.kind === 'endpoint') tail += endpointField(srcFields, 'src_endpoint', o.src.endpoint);
+  if (o.dst.kind === 'endpoint') tail += endpointField(dstFields, 'dst_endpoint', o.dst.endpoint);
   tail += verdictFragment(o.current, o.proposed, o.cls);
   if (record.action !== undefined) tail += o.mismatch ? ',"observed_mismatch":true' : ',"observed_mismatch":false';
   return `${flow}${tail}}`;
 }
 
-const endpointKeys = new WeakMap<object, string>();
-function endpointJson(e: { readonly key: string }): string {
-  let text = endpointKeys.get(e);
-  if (text === undefined) {
-    text = JSON.stringify(e.key);
-    endpointKeys.set(e, text);
-  }
+/** Index of the `}` closing a JSON object text (trailing whitespace allowed); a scan, not lastIndexOf, a runtime call. */
+function closingBrace(json: string): number {
+  let i = json.length - 1;
+  while (json.charCodeAt(i) !== 125) i--;
+  return i;
+}
+
+/** `,"src_endpoint":"pod:ns/name"` and its dst twin, by endpoint id (ids are dense, process-wide). */
+const srcFields: string[] = [];
+const dstFields: string[] = [];
+function endpointField(fields: string[], name: string, e: { readonly id: number; readonly key: string }): string {
+  let text = fields[e.id];
+  if (text === undefined) fields[e.id] = text = `,"${name}":${JSON.stringify(e.key)}`;
   return text;
 }
 

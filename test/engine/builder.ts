@@ -30,6 +30,7 @@ import type {
 } from '../../src/policy/model.js';
 import { parseSelector } from '../../src/selector/index.js';
 import type { Labels } from '../../src/selector/types.js';
+import { sharedAddressPeer, sharedEndpointPeer } from '../../src/inventory/peers.js';
 
 export const TCP = 6;
 export const UDP = 17;
@@ -264,16 +265,16 @@ export function cluster(
 
 /** The endpoint as a flow side, with its first IP unless told otherwise. */
 export function at(e: Endpoint, ip: string | undefined = e.ips[0]): Peer {
-  return { kind: 'endpoint', endpoint: e, ip };
+  return sharedEndpointPeer(e, ip);
 }
 
 /** The endpoint as a flow side whose IP the flow does not carry (Goldmane, aggregated Calico logs). */
 export function noIp(e: Endpoint): Peer {
-  return { kind: 'endpoint', endpoint: e, ip: undefined };
+  return sharedEndpointPeer(e, undefined);
 }
 
 export function address(ip: string): Peer {
-  return { kind: 'address', ip };
+  return sharedAddressPeer(ip);
 }
 
 export function unresolved(opts: { namespace?: string; reason?: string } = {}): Peer {

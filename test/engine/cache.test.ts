@@ -1,6 +1,7 @@
 /** The verdict cache: shared objects, keys that cover exactly what reached rules read, and a property law. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { flowEndpointPeer, NO_SLOT } from '../../src/inventory/peers.js';
 import { formatDecision, type Verdict } from '../../src/engine/index.js';
 import type { FlowRecord } from '../../src/flows/record.js';
 import type { Endpoint, Peer } from '../../src/inventory/endpoint.js';
@@ -204,7 +205,17 @@ function data(v: Verdict): string {
 }
 
 /** A fixed sample of peers (with class-mates among them) keeps the number of distinct (src, dst) pairs small. */
-const peerPool: Peer[] = [...fc.sample(peerArb, { numRuns: 6, seed: 7 }), at(web), at(webTwin), noIp(db), noIp(dbTwin)];
+// Peers made for one flow (no slot) beside shared ones for the same endpoint and IP: the slot memo must not matter.
+const peerPool: Peer[] = [
+  ...fc.sample(peerArb, { numRuns: 6, seed: 7 }),
+  at(web),
+  at(webTwin),
+  noIp(db),
+  noIp(dbTwin),
+  flowEndpointPeer(db, db.ips[0]),
+  flowEndpointPeer(web, undefined),
+  { kind: 'address', ip: '8.8.8.8', slot: NO_SLOT },
+];
 
 describe('property: caches never change a verdict', () => {
   it('evaluation with caches equals evaluation with a fresh compiled set', () => {

@@ -74,7 +74,8 @@ describe('time-aware resolution by IP', async () => {
   it('shares one peer per address that is no endpoint, IPv4 and IPv6 (the engine keys its caches by peer)', () => {
     for (const ip of ['203.0.113.5', 'fd00::77']) {
       const first = inventory.resolve(flow({ time: at('10:15'), src_ip: ip }), 'src');
-      expect(first).toEqual({ kind: 'address', ip });
+      expect(first).toMatchObject({ kind: 'address', ip });
+      expect((first as { slot: number }).slot).toBeGreaterThanOrEqual(0);
       expect(inventory.resolve(flow({ time: at('11:15'), dst_ip: ip }), 'dst')).toBe(first);
     }
   });
