@@ -73,21 +73,34 @@ function isoTime(ms: number | undefined): string | undefined {
   return ms === undefined ? undefined : new Date(ms).toISOString();
 }
 
+/** Where JSONL rows go: text to encode, and pieces already encoded (sinks/utf8-chunks.ts). */
+export interface RowBytes {
+  add(text: string): void;
+  addBytes(bytes: Uint8Array): void;
+}
+
 /**
- * The JSONL row, assembled from pieces (pino's way): the flow's JSON, then the verdict columns as a fragment built
- * once per (verdict, proposed verdict) pair, since verdicts are shared objects. The flow's JSON is the input line
- * itself when it is already canonical (DecodedFlow `json`): serialising the record again would cost more than
- * everything else in a replay. Same keys and order as `{...flowFields(record), ...verdictFields(o)}`.
+ * One JSONL row, newline included, assembled from pieces (pino's way): the flow's JSON, then the endpoint and
+ * verdict columns as UTF-8 made once per endpoint and per (verdict, proposed verdict, observed action) — verdicts
+ * and endpoints are shared objects — so a row costs one text encoding and a few byte copies, and builds no string.
+ * The flow's JSON is the input line itself when it is already canonical (DecodedFlow `json`): serialising the
+ * record again would cost more than everything else in a replay. Same keys and order as
+ * `{...flowFields(record), ...verdictFields(o)}`.
  */
-export function toJsonLine(o: Outcome): string {
+export function writeJsonRow(o: Outcome, out: RowBytes): void {
   const { record, json } = o.flow;
-  const flow = json !== undefined ? json.slice(0, closingBrace(json)) : JSON.stringify(flowFields(record)).slice(0, -1);
-  let tail = '';
-  if (o.src.kind === 'endpoint') tail += endpointField(srcFields, 'src_endpoint', o.src.endpoint);
-  if (o.dst.kind === 'endpoint') tail += endpointField(dstFields, 'dst_endpoint', o.dst.endpoint);
-  tail += verdictFragment(o.current, o.proposed, o.cls);
-  if (record.action !== undefined) tail += o.mismatch ? ',"observed_mismatch":true' : ',"observed_mismatch":false';
-  return `${flow}${tail}}`;
+  out.add(json !== undefined ? json.slice(0, closingBrace(json)) : JSON.stringify(flowFields(record)).slice(0, -1));
+  if (o.src.kind === 'endpoint') out.addBytes(endpointField(srcFields, 'src_endpoint', o.src.endpoint));
+  if (o.dst.kind === 'endpoint') out.addBytes(endpointField(dstFields, 'dst_endpoint', o.dst.endpoint));
+  const tails = verdictTails(o.current, o.proposed, o.cls);
+  out.addBytes(record.action === undefined ? tails.unobserved : o.mismatch ? tails.mismatch : tails.match);
+}
+
+/** One JSONL row as text, without its newline (tests, and callers that want a string). */
+export function toJsonLine(o: Outcome): string {
+  const pieces: Buffer[] = [];
+  writeJsonRow(o, { add: (text) => pieces.push(Buffer.from(text)), addBytes: (bytes) => pieces.push(Buffer.from(bytes)) });
+  return Buffer.concat(pieces).toString('utf8').slice(0, -1);
 }
 
 /** Index of the `}` closing a JSON object text (trailing whitespace allowed); a scan, not lastIndexOf, a runtime call. */
@@ -97,30 +110,42 @@ function closingBrace(json: string): number {
   return i;
 }
 
-/** `,"src_endpoint":"pod:ns/name"` and its dst twin, by endpoint id (ids are dense, process-wide). */
-const srcFields: string[] = [];
-const dstFields: string[] = [];
-function endpointField(fields: string[], name: string, e: { readonly id: number; readonly key: string }): string {
-  let text = fields[e.id];
-  if (text === undefined) fields[e.id] = text = `,"${name}":${JSON.stringify(e.key)}`;
-  return text;
+/** `,"src_endpoint":"pod:ns/name"` and its dst twin as UTF-8, by endpoint id (ids are dense, process-wide). */
+const srcFields: Buffer[] = [];
+const dstFields: Buffer[] = [];
+function endpointField(fields: Buffer[], name: string, e: { readonly id: number; readonly key: string }): Buffer {
+  let bytes = fields[e.id];
+  if (bytes === undefined) fields[e.id] = bytes = Buffer.from(`,"${name}":${JSON.stringify(e.key)}`);
+  return bytes;
+}
+
+/** The end of a row after the endpoint columns, for a row without an observed action, and with one (dis)agreeing. */
+interface VerdictTails {
+  readonly unobserved: Buffer;
+  readonly match: Buffer;
+  readonly mismatch: Buffer;
 }
 
 const NO_PROPOSAL = {};
-const fragments = new WeakMap<Verdict, WeakMap<object, string>>();
-function verdictFragment(current: Verdict, proposed: Verdict | undefined, cls: string | undefined): string {
+const fragments = new WeakMap<Verdict, WeakMap<object, VerdictTails>>();
+function verdictTails(current: Verdict, proposed: Verdict | undefined, cls: string | undefined): VerdictTails {
   let byProposed = fragments.get(current);
   if (byProposed === undefined) {
     byProposed = new WeakMap();
     fragments.set(current, byProposed);
   }
   const key = proposed ?? NO_PROPOSAL;
-  let text = byProposed.get(key);
-  if (text === undefined) {
-    text = `,${JSON.stringify(decisionFields(current, proposed, cls)).slice(1, -1)}`;
-    byProposed.set(key, text);
+  let tails = byProposed.get(key);
+  if (tails === undefined) {
+    const text = `,${JSON.stringify(decisionFields(current, proposed, cls)).slice(1, -1)}`;
+    tails = {
+      unobserved: Buffer.from(`${text}}\n`),
+      match: Buffer.from(`${text},"observed_mismatch":false}\n`),
+      mismatch: Buffer.from(`${text},"observed_mismatch":true}\n`),
+    };
+    byProposed.set(key, tails);
   }
-  return text;
+  return tails;
 }
 
 /** One CSV record in the column order of `csvHeader(withProposal)`. */

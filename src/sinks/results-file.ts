@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { stringify } from 'csv-stringify/sync';
 import type { Outcome } from '../pipeline/outcome.js';
-import { csvHeader, toCsvRecord, toJsonLine } from '../pipeline/output-row.js';
+import { csvHeader, toCsvRecord, writeJsonRow } from '../pipeline/output-row.js';
 import { Utf8Chunks } from './utf8-chunks.js';
 import { writeChunk, writeChunks } from './write-stream.js';
 
@@ -41,7 +41,7 @@ export async function openResultsFile(
     async write(batch) {
       if (batch.length === 0) return;
       if (format === 'jsonl') {
-        for (const o of batch) rows.add(`${toJsonLine(o)}\n`);
+        for (const o of batch) writeJsonRow(o, rows);
         await writeChunks(stream, rows.take());
         return;
       }

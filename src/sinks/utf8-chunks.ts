@@ -13,12 +13,15 @@ export class Utf8Chunks {
 
   add(text: string): void {
     // UTF-8 needs at most 3 bytes per UTF-16 unit (a surrogate pair: 4 bytes for 2 units).
-    const room = text.length * 3;
-    if (this.used + room > this.buffer.length) {
-      this.seal();
-      this.buffer = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, room));
-    }
+    this.reserve(text.length * 3);
     this.used += this.buffer.write(text, this.used);
+  }
+
+  /** Bytes already encoded (pieces made once and copied into many rows). */
+  addBytes(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.buffer.set(bytes, this.used);
+    this.used += bytes.length;
   }
 
   /** The bytes added since the last call, in order. */
@@ -27,6 +30,12 @@ export class Utf8Chunks {
     const out = this.sealed;
     this.sealed = [];
     return out;
+  }
+
+  private reserve(bytes: number): void {
+    if (this.used + bytes <= this.buffer.length) return;
+    this.seal();
+    if (bytes > this.buffer.length) this.buffer = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, bytes));
   }
 
   private seal(): void {
