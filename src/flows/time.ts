@@ -29,8 +29,8 @@ export function parseTime(value: unknown): number | undefined {
 /** Length of the form `Date.prototype.toISOString` writes for years 1970-9999: `YYYY-MM-DDTHH:MM:SS.sssZ`. */
 export const ISO_TIME_LENGTH = 24;
 
-/** The date of the last time parseUtcTime read, and the epoch ms its day starts at. */
-let lastDate = '';
+/** The date (y * 10000 + m * 100 + d) of the last time parseUtcTime read, and the epoch ms its day starts at. */
+let lastDate = -1;
 let lastDayStart = 0;
 
 /**
@@ -42,12 +42,14 @@ let lastDayStart = 0;
 export function parseUtcTime(s: string): number | undefined {
   const n = s.length;
   if ((n !== ISO_TIME_LENGTH && n !== 20) || s.charCodeAt(n - 1) !== 90 || s.charCodeAt(10) !== 84) return undefined; // Z, T
+  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return undefined; // -
+  const date = digits(s, 0, 4) * 10000 + digits(s, 5, 2) * 100 + digits(s, 8, 2);
   let dayStart = lastDayStart;
-  if (lastDate === '' || !s.startsWith(lastDate)) {
+  if (date !== lastDate) {
     const start = dayStartOf(s);
     if (start === undefined) return undefined;
     dayStart = lastDayStart = start;
-    lastDate = s.slice(0, 10);
+    lastDate = date;
   }
   if (s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return undefined; // :
   const h = digits(s, 11, 2);
@@ -65,7 +67,6 @@ export function parseUtcTime(s: string): number | undefined {
 
 /** Epoch ms of the day `YYYY-MM-DD` that starts `s`; undefined unless it is a real date from 1970 on. */
 function dayStartOf(s: string): number | undefined {
-  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return undefined; // -
   const y = digits(s, 0, 4);
   const mo = digits(s, 5, 2);
   const d = digits(s, 8, 2);
