@@ -112,14 +112,14 @@ class LineSplitter {
   push(chunk: Buffer, out: SourceLine[]): void {
     let start = 0;
     for (let nl = chunk.indexOf(10, start); nl >= 0; nl = chunk.indexOf(10, start)) {
-      this.emit(chunk.subarray(start, nl), out);
+      this.emit(chunk, start, nl, out);
       start = nl + 1;
     }
     if (start < chunk.length) this.append(chunk.subarray(start));
   }
 
   end(out: SourceLine[]): void {
-    if (this.lineBytes > 0) this.emit(Buffer.alloc(0), out);
+    if (this.lineBytes > 0) this.emit(EMPTY, 0, 0, out);
   }
 
   /** A part of the current line that does not end it. */
@@ -134,15 +134,20 @@ class LineSplitter {
     this.stored += kept.length;
   }
 
-  /** The last part of the current line, up to its `\n`. */
-  private emit(piece: Buffer, out: SourceLine[]): void {
+  /** The last part of the current line, `chunk[start, end)`, up to its `\n`. */
+  private emit(chunk: Buffer, start: number, end: number, out: SourceLine[]): void {
     this.line++;
-    const bytes = this.lineBytes + piece.length;
+    const bytes = this.lineBytes + end - start;
     if (this.oversized || bytes > this.maxLineBytes) {
-      out.push({ line: this.line, bytes, head: headOf(Buffer.concat([...this.pending, piece.subarray(0, OVERSIZED_HEAD_BYTES)])) });
+      const head = chunk.subarray(start, Math.min(end, start + OVERSIZED_HEAD_BYTES));
+      out.push({ line: this.line, bytes, head: headOf(Buffer.concat([...this.pending, head])) });
+    } else if (this.pending.length === 0) {
+      // The common case, a line within one chunk: decoded straight from the chunk, no Buffer view per line.
+      const stop = end > start && chunk[end - 1] === 13 ? end - 1 : end; // \r\n
+      out.push({ line: this.line, text: chunk.toString('utf8', start, stop) });
     } else {
-      const whole = this.pending.length === 0 ? piece : Buffer.concat([...this.pending, piece]);
-      const stop = whole.length > 0 && whole[whole.length - 1] === 13 ? whole.length - 1 : whole.length; // \r\n
+      const whole = Buffer.concat([...this.pending, chunk.subarray(start, end)]);
+      const stop = whole.length > 0 && whole[whole.length - 1] === 13 ? whole.length - 1 : whole.length;
       out.push({ line: this.line, text: whole.toString('utf8', 0, stop) });
     }
     this.pending = [];
@@ -151,6 +156,8 @@ class LineSplitter {
     this.oversized = false;
   }
 }
+
+const EMPTY = Buffer.alloc(0);
 
 function headOf(bytes: Buffer): string {
   return bytes.toString('utf8', 0, Math.min(bytes.length, OVERSIZED_HEAD_BYTES));
