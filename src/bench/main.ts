@@ -1,6 +1,6 @@
 /**
- * `npm run bench [-- --suites engine,decode,replay,daemon] [--quick]`: runs each suite in a child process of its
- * own (so one suite's heap and JIT state never colours another's), then writes BENCHMARKS.md from the results.
+ * `npm run bench [-- --suites engine,decode,load,replay,daemon] [--quick]`: runs each suite in a child process of
+ * its own (so one suite's heap and JIT state never colours another's), then writes BENCHMARKS.md from the results.
  * Every figure stands next to its bare baseline measured in the same run.
  */
 import { execFile } from 'node:child_process';
@@ -12,6 +12,7 @@ import { hideBin } from 'yargs/helpers';
 import { benchDaemon } from './daemon.js';
 import { benchDecode } from './decode.js';
 import { benchEngine } from './engine.js';
+import { benchLoad } from './load.js';
 import { benchReplay } from './replay.js';
 import type { BenchResult } from './result.js';
 
@@ -24,6 +25,16 @@ const SUITES: Record<string, { title: string; run: (size: Size) => Promise<Bench
     run: (s) => benchEngine(s === 'full' ? { namespaces: 100, pods: 10_000, policies: 2_000, flows: 1_000_000 } : { namespaces: 20, pods: 1_000, policies: 200, flows: 100_000 }),
   },
   decode: { title: 'Decoding (issue 3)', run: (s) => benchDecode(s === 'full' ? 1_000_000 : 100_000) },
+  // The policies and pods of the replay workload (issue 4) and of the engine workload (issue 2).
+  load: {
+    title: 'Loading policy and inventory files (issues 2 and 4)',
+    run: (s) =>
+      benchLoad(
+        s === 'full'
+          ? [{ namespaces: 40, pods: 4000, policies: 500, flows: 500_000, seed: 7 }, { namespaces: 100, pods: 10_000, policies: 2_000, flows: 1_000_000, seed: 7 }]
+          : [{ namespaces: 20, pods: 1_000, policies: 200, flows: 100_000, seed: 7 }],
+      ),
+  },
   replay: { title: 'File replay (issue 4)', run: (s) => benchReplay(s === 'full' ? 10_000_000 : 500_000) },
   // Needs Kafka and ClickHouse on 127.0.0.1 (scripts/services.sh up).
   daemon: { title: 'Streaming daemon, Kafka → ClickHouse (issue 5)', run: (s) => benchDaemon({ flows: s === 'full' ? 500_000 : 50_000 }) },

@@ -38,7 +38,8 @@ function versionsOf(group: Observation[], snapshotTimes: readonly number[]): End
   const runs: Run[] = [];
   let fingerprint = '';
   for (const o of group) {
-    const f = JSON.stringify(o.content);
+    // Most objects are seen once (a plain manifest, a single snapshot): nothing to compare them with.
+    const f = group.length === 1 ? '' : JSON.stringify(o.content);
     const run = runs[runs.length - 1];
     if (run !== undefined && f === fingerprint) run.last = o;
     else runs.push({ first: o, last: o });

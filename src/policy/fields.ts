@@ -4,7 +4,7 @@
  * problem of the resource; the loader drops the resource afterwards if any error was reported.
  */
 import { diagnostic, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
-import type { SourceDocument } from './document.js';
+import type { SourceDocument } from './source-document.js';
 import type { Origin } from './model.js';
 import { childPath, itemPath } from './path.js';
 
@@ -35,8 +35,9 @@ export class ResourceCheck {
     this.push(code, message, path, this.doc.positionInString(path, offset));
   }
 
+  /** Where `path` was written; line and column are looked up when read (SourceDocument.origin). */
   origin(path: string): Origin {
-    return { file: this.doc.file, ...this.doc.position(path) };
+    return this.doc.origin(path);
   }
 
   private push(code: DiagnosticCode, message: string, path: string, at: { line: number; column: number }): void {

@@ -5,7 +5,7 @@
  * once each (memoized), so looking up every item of a long list costs one pass over it. The text is known to be
  * valid JSON (JSON.parse accepted it), which keeps the scanner small.
  */
-import type { Located } from './document.js';
+import type { Located } from './source-document.js';
 
 interface Child {
   readonly key?: number;

@@ -6,14 +6,15 @@
 import { convertAdminPolicy } from './admin.js';
 import { convertCalicoPolicy } from './calico.js';
 import { compareDiagnostics, type Diagnostic } from './diagnostics.js';
-import { parseDocuments, type SourceDocument } from './document.js';
+import { parseDocuments } from './document.js';
 import { FieldMap, isMapping, ResourceCheck } from './fields.js';
 import { readSourceTexts, type SourceText } from './files.js';
 import { convertKubernetesPolicy } from './kubernetes.js';
-import { BUILTIN_TIERS, type NetworkSet, type Policy, type PolicySet, type Tier } from './model.js';
+import { BUILTIN_TIERS, type NetworkSet, type Origin, type Policy, type PolicySet, type Tier } from './model.js';
 import { convertNetworkSet } from './network-set.js';
 import { childPath, itemPath } from './path.js';
 import { readMetadata, type InventoryKind, type RawResource } from './resource.js';
+import type { SourceDocument } from './source-document.js';
 import { convertTier } from './tier.js';
 
 export interface LoadResult {
@@ -116,8 +117,8 @@ class Loader {
   private readonly policies: Policy[] = [];
   private readonly networkSets: NetworkSet[] = [];
   private readonly inventory: RawResource[] = [];
-  /** identity → where it was first loaded, for duplicate reports. */
-  private readonly identities = new Map<string, string>();
+  /** identity → where it was first loaded, for duplicate reports (read only when there is one). */
+  private readonly identities = new Map<string, Origin>();
 
   loadFile(file: string, text: string): void {
     const fileDiagnostics: Diagnostic[] = [];
@@ -171,11 +172,11 @@ class Loader {
     const identity = identityOf(loaded);
     const first = this.identities.get(identity);
     if (first !== undefined) {
-      check.report('duplicate-resource', `${kind} ${displayName(loaded)} is already defined at ${first}; this one is ignored`, childPath(childPath(path, 'metadata'), 'name'));
+      const at = `${first.file}:${first.line}:${first.column}`;
+      check.report('duplicate-resource', `${kind} ${displayName(loaded)} is already defined at ${at}; this one is ignored`, childPath(childPath(path, 'metadata'), 'name'));
       return;
     }
-    const at = doc.position(path);
-    this.identities.set(identity, `${doc.file}:${at.line}:${at.column}`);
+    this.identities.set(identity, doc.origin(path));
     this.add(loaded);
   }
 
