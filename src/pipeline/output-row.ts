@@ -73,7 +73,7 @@ function isoTime(ms: number | undefined): string | undefined {
   return ms === undefined ? undefined : new Date(ms).toISOString();
 }
 
-/** Where JSONL rows go: text to encode, and pieces already encoded (sinks/utf8-chunks.ts). */
+/** Where JSONL rows go: text to encode, and pieces already encoded (sinks/utf8-batch.ts). */
 export interface RowBytes {
   add(text: string): void;
   addBytes(bytes: Uint8Array): void;

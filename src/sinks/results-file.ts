@@ -6,8 +6,8 @@ import { finished } from 'node:stream/promises';
 import { stringify } from 'csv-stringify/sync';
 import type { Outcome } from '../pipeline/outcome.js';
 import { csvHeader, toCsvRecord, writeJsonRow } from '../pipeline/output-row.js';
-import { Utf8Chunks } from './utf8-chunks.js';
-import { writeChunk, writeChunks } from './write-stream.js';
+import { Utf8Batch } from './utf8-batch.js';
+import { writeAndRelease, writeChunk } from './write-stream.js';
 
 /** csv-stringify writes `false` as an empty cell by default; results say `true` or `false`. */
 const CSV_OPTIONS = { cast: { boolean: (v: boolean) => (v ? 'true' : 'false') } };
@@ -36,13 +36,13 @@ export async function openResultsFile(
     stream = createWriteStream(path);
   }
   let headerDone = false;
-  const rows = new Utf8Chunks();
+  const rows = new Utf8Batch();
   return {
     async write(batch) {
       if (batch.length === 0) return;
       if (format === 'jsonl') {
         for (const o of batch) writeJsonRow(o, rows);
-        await writeChunks(stream, rows.take());
+        await writeAndRelease(stream, rows.take());
         return;
       }
       const records = batch.map((o) => toCsvRecord(o, opts.withProposal));

@@ -5,9 +5,12 @@ export async function writeChunk(stream: NodeJS.WritableStream, chunk: string | 
   if (!stream.write(chunk)) await once(stream, 'drain');
 }
 
-/** Writes chunks in order, waiting for 'drain' once at the end when the stream's buffer filled on the way. */
-export async function writeChunks(stream: NodeJS.WritableStream, chunks: readonly Buffer[]): Promise<void> {
-  let full = false;
-  for (const c of chunks) full = !stream.write(c) || full;
-  if (full) await once(stream, 'drain');
+/**
+ * Writes `bytes` and resolves once the stream is done with them (its write callback ran), so that their memory may
+ * be reused; a stream that fails rejects.
+ */
+export function writeAndRelease(stream: NodeJS.WritableStream, bytes: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.write(bytes, (error?: Error | null) => (error ? reject(error) : resolve()));
+  });
 }
