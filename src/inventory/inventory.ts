@@ -52,8 +52,16 @@ export class Inventory implements ClusterView {
   readonly diagnostics: readonly Diagnostic[];
   private readonly stats_: InventoryStats = { labelDisagreements: 0, syntheticEndpoints: 0 };
   private readonly synthetic = new Map<string, EndpointPeer>();
-  /** `ix.byIp`'s IPv4 entries by number (IPv4Table says why). */
-  private readonly byIPv4 = new IPv4Table<TimeWindows<EndpointPeer>>();
+  /**
+   * `ix.byIp`'s IPv4 entries by number (IPv4Table says why): an index ≥ 0 into the single-window arrays below
+   * (most IPs had one holder), else -1 - index into `v4Windows`. Flat arrays, so that the lookup on every flow
+   * reads a few cache lines rather than a TimeWindows object and its three arrays.
+   */
+  private readonly byIPv4 = new IPv4Table<number>();
+  private readonly v4Starts: number[] = [];
+  private readonly v4Ends: number[] = [];
+  private readonly v4Peers: EndpointPeer[] = [];
+  private readonly v4Windows: TimeWindows<EndpointPeer>[] = [];
   /** One shared peer per address that is no endpoint (inventory/peers.ts says why). */
   private readonly addressesV4 = new IPv4Table<AddressPeer>();
   private readonly addressesV6 = new Map<string, AddressPeer>();
@@ -62,7 +70,17 @@ export class Inventory implements ClusterView {
     this.diagnostics = ix.diagnostics;
     for (const [ip, windows] of ix.byIp) {
       const v4 = ipv4Number(ip);
-      if (v4 >= 0) this.byIPv4.set(v4, windows);
+      if (v4 < 0) continue;
+      const only = windows.only;
+      if (only === undefined) {
+        this.byIPv4.set(v4, -1 - this.v4Windows.length);
+        this.v4Windows.push(windows);
+      } else {
+        this.byIPv4.set(v4, this.v4Peers.length);
+        this.v4Starts.push(only.start);
+        this.v4Ends.push(only.end);
+        this.v4Peers.push(only.value);
+      }
     }
   }
 
@@ -107,7 +125,7 @@ export class Inventory implements ClusterView {
   ): Peer {
     const v4 = ip === undefined ? -1 : ipv4Number(ip);
     if (ip !== undefined) {
-      const peer = (v4 >= 0 ? this.byIPv4.get(v4) : this.ix.byIp.get(ip))?.at(time);
+      const peer = v4 >= 0 ? this.holderOfV4(v4, time) : this.ix.byIp.get(ip)?.at(time);
       if (peer !== undefined) return this.checked(peer, labels);
     }
     if (name !== undefined && (kind === undefined || kind === 'pod' || kind === 'host')) {
@@ -126,6 +144,14 @@ export class Inventory implements ClusterView {
     if (ip !== undefined) return this.addressPeer(ip, v4);
     const reason = name !== undefined && kind !== 'net' && kind !== 'networkset' ? UNRESOLVED.notFound : UNRESOLVED.noAddress;
     return { kind: 'unresolved', reason, ...(labels === undefined ? {} : { labels }), ...(namespace === undefined ? {} : { namespace }) };
+  }
+
+  /** TimeWindows.at, for an IPv4 address by number. */
+  private holderOfV4(v4: number, time: number | undefined): EndpointPeer | undefined {
+    const i = this.byIPv4.get(v4);
+    if (i === undefined) return undefined;
+    if (i < 0) return this.v4Windows[-1 - i]!.at(time);
+    return time === undefined || (time >= this.v4Starts[i]! && time < this.v4Ends[i]!) ? this.v4Peers[i] : undefined;
   }
 
   private addressPeer(ip: string, v4: number): AddressPeer {

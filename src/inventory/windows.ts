@@ -35,6 +35,11 @@ export class TimeWindows<T> {
     return this.values.length;
   }
 
+  /** The one window, when there is exactly one. */
+  get only(): { readonly start: number; readonly end: number; readonly value: T } | undefined {
+    return this.values.length === 1 ? { start: this.starts[0]!, end: this.ends[0]!, value: this.values[0]! } : undefined;
+  }
+
   /** The value valid at `time`; with no time, the latest binding (greatest start), whether or not it has ended. */
   at(time: number | undefined): T | undefined {
     const n = this.starts.length;

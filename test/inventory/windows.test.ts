@@ -26,6 +26,13 @@ describe('TimeWindows', () => {
     expect(w.at(time)).toBe(value);
   });
 
+  it('gives its window when it has exactly one, after cuts and drops', () => {
+    expect(TimeWindows.build([{ start: 5, end: 9, value: 'a' }]).only).toEqual({ start: 5, end: 9, value: 'a' });
+    expect(TimeWindows.build([{ start: 5, end: 9, value: 'a' }, { start: 5, end: 7, value: 'b' }]).only).toEqual({ start: 5, end: 7, value: 'b' });
+    expect(TimeWindows.build([{ start: 1, end: 9, value: 'a' }, { start: 5, end: 7, value: 'b' }]).only).toBeUndefined();
+    expect(TimeWindows.build([]).only).toBeUndefined();
+  });
+
   it('keeps the later of two windows with the same start, drops empty ones', () => {
     const same = TimeWindows.build([
       { start: -Infinity, end: Infinity, value: 'first' },
