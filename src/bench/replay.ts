@@ -4,9 +4,11 @@
  * a bare reader that only JSON.parses the same file's lines.
  */
 import { execFile } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { BenchResult } from './result.js';
-import { ensureWorkload } from './workload.js';
+import { ensureWorkload, type WorkloadDir } from './workload.js';
 
 const run = promisify(execFile);
 
@@ -26,17 +28,17 @@ let n = 0; rl.on('line', (l) => { if (JSON.parse(l).proto !== undefined) n++; })
 export async function benchReplay(flows: number): Promise<BenchResult[]> {
   const w = await ensureWorkload({ namespaces: 40, pods: 4000, policies: 500, flows, seed: 7 });
   const replay = await timed('node', [
-    'bin/flowaudit', 'replay', '--flows', w.flows, '--policies', w.policies, '--inventory', w.inventory, '--staged',
-    '--out', '/dev/null', '--dead-letters', '/dev/null',
+    'bin/flowaudit', 'replay', '--flows', w.flows, '--policies', w.policies, '--inventory', w.inventory,
+    '--change', await ensureChange(w), '--out', '/dev/null', '--dead-letters', '/dev/null',
   ]);
   const bare = await timed('node', ['-e', BARE_READER, w.flows]);
   return [
     {
-      name: 'replay: flows/s end to end (file → JSONL results, current + proposed view)',
+      name: 'replay: flows/s end to end (file → JSONL results, current set and a proposed change)',
       value: flows / replay.seconds,
       unit: 'flows/s',
       baseline: { name: 'readline + JSON.parse of the same file', value: flows / bare.seconds },
-      note: `${flows} flows, 500 policies, 4000 pods; target ≥ 200,000 flows/s`,
+      note: `${flows} flows, 500 policies, 4000 pods, --change narrowing one NetworkPolicy's port; target ≥ 200,000 flows/s`,
     },
     {
       name: 'replay: peak RSS',
@@ -46,4 +48,37 @@ export async function benchReplay(flows: number): Promise<BenchResult[]> {
       note: `${flows} flows; target < 300 MB`,
     },
   ];
+}
+
+/**
+ * A proposed change that changes verdicts, so that both views are evaluated (a change that changes nothing is
+ * compiled once): a new policy, first in its tier, denying one web namespace's calls to an API that the
+ * workload's first `allow-api-from-*` policy allows (about 1% of the flows become would-block).
+ */
+async function ensureChange(w: WorkloadDir): Promise<string> {
+  const text = await readFile(join(w.policies, 'calico-network-policies.yaml'), 'utf8');
+  const allow = text.split('\n---\n').find((d) => /\n {2}name: allow-api-from-/.test(d) && /namespaceSelector: /.test(d));
+  const namespace = /\n {2}namespace: (\S+)/.exec(allow ?? '')?.[1];
+  const from = /namespaceSelector: (.+)/.exec(allow ?? '')?.[1];
+  if (namespace === undefined || from === undefined) throw new Error('bench: no allow-api-from-* policy to deny ahead of');
+  const deny = [
+    'apiVersion: projectcalico.org/v3',
+    'kind: NetworkPolicy',
+    'metadata:',
+    '  name: bench-deny-api-callers',
+    `  namespace: ${namespace}`,
+    'spec:',
+    '  tier: default',
+    '  order: 1',
+    "  selector: app == 'api'",
+    '  types: [Ingress]',
+    '  ingress:',
+    '    - action: Deny',
+    '      source:',
+    `        namespaceSelector: ${from}`,
+  ];
+  const dir = join(w.dir, 'change');
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'policy.yaml'), `${deny.join('\n')}\n`);
+  return dir;
 }

@@ -36,7 +36,8 @@ export class Auditor {
     const src = this.resolver.resolve(record, 'src');
     const dst = this.resolver.resolve(record, 'dst');
     const now = current.evaluate(record, src, dst);
-    const next = proposed?.evaluate(record, src, dst);
+    // The same compiled set in both views means the proposal changes nothing (pipeline/context.ts).
+    const next = proposed === current ? now : proposed?.evaluate(record, src, dst);
     return {
       flow,
       src,

@@ -2,7 +2,7 @@
  * Everything an audit needs before the first flow: policy files loaded and validated, the current and proposed
  * views, the inventory, and both views compiled. Shared by replay, explain and the daemon (and its reloads).
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { compilePolicySet, type CompiledPolicySet } from '../engine/index.js';
 import { buildInventory } from '../inventory/build.js';
 import type { Inventory } from '../inventory/inventory.js';
@@ -58,9 +58,13 @@ export async function loadAuditContext(sources: AuditSources): Promise<AuditCont
   const unknownTiers = [base.policySet, ...(second ? [sources.proposal.kind === 'change' ? overlay(base.policySet, second.policySet) : second.policySet] : [])]
     .flatMap(checkTierReferences);
   diagnostics.push(...new Map(unknownTiers.map((d) => [formatDiagnostic(d), d])).values());
+  const compiledCurrent = compilePolicySet(current, inventory);
+  // A proposal that changes nothing (`--staged` with no staged policies, a change that restates the set) is the
+  // current set: compiled once, and the Auditor evaluates each flow once.
+  const sameSets = proposedSet !== undefined && setFingerprint(proposedSet) === setFingerprint(current);
   const views: AuditViews = {
-    current: compilePolicySet(current, inventory),
-    proposed: proposedSet === undefined ? undefined : compilePolicySet(proposedSet, inventory),
+    current: compiledCurrent,
+    proposed: proposedSet === undefined ? undefined : sameSets ? compiledCurrent : compilePolicySet(proposedSet, inventory),
   };
   return {
     views,
@@ -87,17 +91,25 @@ function proposedSetFor(p: Proposal, base: PolicySet, second: PolicySet | undefi
 /** Hash of the views' content (selectors by canonical text, origins left out so moving a file changes nothing). */
 export function policyVersion(current: PolicySet, proposed: PolicySet | undefined): string {
   const h = createHash('sha256');
-  const feed = (set: PolicySet): void => {
-    h.update(JSON.stringify([...set.tiers.values()].sort((a, b) => (a.name < b.name ? -1 : 1))));
-    for (const p of [...set.policies].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
-      h.update(JSON.stringify(p, canonicalReplacer));
-    }
-    h.update(JSON.stringify(set.networkSets, canonicalReplacer));
-  };
-  feed(current);
+  feedSet(h, current);
   h.update('\u0000proposed\u0000');
-  if (proposed) feed(proposed);
+  if (proposed) feedSet(h, proposed);
   return h.digest('hex').slice(0, 12);
+}
+
+/** Hash of one set's content: equal for sets that decide every flow alike because they are the same policies. */
+function setFingerprint(set: PolicySet): string {
+  const h = createHash('sha256');
+  feedSet(h, set);
+  return h.digest('hex');
+}
+
+function feedSet(h: Hash, set: PolicySet): void {
+  h.update(JSON.stringify([...set.tiers.values()].sort((a, b) => (a.name < b.name ? -1 : 1))));
+  for (const p of [...set.policies].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+    h.update(JSON.stringify(p, canonicalReplacer));
+  }
+  h.update(JSON.stringify(set.networkSets, canonicalReplacer));
 }
 
 function canonicalReplacer(key: string, value: unknown): unknown {
