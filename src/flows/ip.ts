@@ -7,7 +7,7 @@ import ipaddr from 'ipaddr.js';
  * Returns undefined for anything that is not an address.
  */
 export function normaliseIp(text: string): string | undefined {
-  if (isCanonicalIPv4(text)) return text;
+  if (ipv4Number(text) >= 0) return text;
   if (text.indexOf(':') < 0 || !ipaddr.IPv6.isValid(text)) return undefined;
   const v6 = ipaddr.IPv6.parse(text);
   return v6.isIPv4MappedAddress() ? v6.toIPv4Address().toString() : v6.toString();
@@ -23,26 +23,33 @@ export function normaliseHostIp(text: string): string | undefined {
   return prefix === (ip.includes(':') ? '128' : '32') ? ip : undefined;
 }
 
-function isCanonicalIPv4(s: string): boolean {
-  const n = s.length;
-  if (n < 7 || n > 15) return false;
-  let dots = 0;
-  let value = 0;
+/**
+ * The address of IPv4 text in the canonical form normaliseIp gives (dotted decimal, no leading zeros) as an
+ * unsigned 32-bit number; -1 for anything else (IPv6 text, or text that is no canonical IPv4 address).
+ */
+export function ipv4Number(text: string): number {
+  const n = text.length;
+  if (n < 7 || n > 15) return -1;
+  let address = 0;
+  let octet = 0;
   let digits = 0;
+  let dots = 0;
   for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
+    const c = text.charCodeAt(i);
     if (c === 46) {
-      if (digits === 0) return false;
-      dots++;
-      value = 0;
+      if (digits === 0 || dots === 3) return -1;
+      address = address * 256 + octet;
+      octet = 0;
       digits = 0;
+      dots++;
       continue;
     }
     const d = c - 48;
-    if (d < 0 || d > 9 || (digits > 0 && value === 0)) return false; // not a digit, or a leading zero
-    value = value * 10 + d;
-    if (value > 255) return false;
+    if (d < 0 || d > 9 || (digits > 0 && octet === 0)) return -1;
+    octet = octet * 10 + d;
+    if (octet > 255) return -1;
     digits++;
   }
-  return dots === 3 && digits > 0;
+  if (dots !== 3 || digits === 0) return -1;
+  return address * 256 + octet;
 }

@@ -4,7 +4,8 @@ import type { Diagnostic } from '../policy/diagnostics.js';
 import type { Labels } from '../selector/types.js';
 import type { ClusterView, Endpoint, NamespaceInfo, Peer, PodEndpoint, ServiceAccountInfo } from './endpoint.js';
 import { NAMESPACE_LABEL, ORCHESTRATOR_LABEL, SERVICE_ACCOUNT_LABEL } from './observe.js';
-import { IPv4Table, ipv4Number } from './ipv4-table.js';
+import { ipv4Number } from '../flows/ip.js';
+import { IPv4Table } from './ipv4-table.js';
 import { type AddressPeer, type EndpointPeer, flowEndpointPeer, sharedAddressPeer, sharedEndpointPeer } from './peers.js';
 import type { TimeWindows } from './windows.js';
 

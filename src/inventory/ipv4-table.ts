@@ -77,34 +77,3 @@ function hash(key: number): number {
   const h = Math.imul(key ^ (key >>> 16), 0x45d9f3b);
   return h ^ (h >>> 16);
 }
-
-/**
- * The address of IPv4 text in the canonical form normaliseIp gives (dotted decimal, no leading zeros) as an
- * unsigned 32-bit number; -1 for anything else (IPv6 text, or text that is no canonical IPv4 address).
- */
-export function ipv4Number(text: string): number {
-  const n = text.length;
-  if (n < 7 || n > 15) return -1;
-  let address = 0;
-  let octet = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || dots === 3) return -1;
-      address = address * 256 + octet;
-      octet = 0;
-      digits = 0;
-      dots++;
-      continue;
-    }
-    const d = c - 48;
-    if (d < 0 || d > 9 || (digits > 0 && octet === 0)) return -1;
-    octet = octet * 10 + d;
-    if (octet > 255) return -1;
-    digits++;
-  }
-  if (dots !== 3 || digits === 0) return -1;
-  return address * 256 + octet;
-}

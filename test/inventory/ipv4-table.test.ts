@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IPv4Table, ipv4Number } from '../../src/inventory/ipv4-table.js';
+import { ipv4Number } from '../../src/flows/ip.js';
+import { IPv4Table } from '../../src/inventory/ipv4-table.js';
 
 describe('ipv4Number', () => {
   it.each([
