@@ -3,7 +3,8 @@
  * own IPs. The side number of an endpoint peer (engine/side-keys.ts) is remembered by the peer's slot
  * (engine/peer-sides.ts), so the warm path never touches the endpoint object or the IP string.
  */
-import type { ClusterView, Endpoint, Peer } from '../inventory/endpoint.js';
+import type { ClusterView, Endpoint } from '../inventory/endpoint.js';
+import type { EndpointPeer } from '../inventory/peers.js';
 import { type AddressSpace, NO_ADDRESS } from './address-space.js';
 import { ADDRESS_SIDE, UNRESOLVED_SIDE } from './context.js';
 import type { SideKeys } from './side-keys.js';
@@ -80,7 +81,6 @@ export class EndpointIndex {
   }
 }
 
-type EndpointPeer = Extract<Peer, { kind: 'endpoint' }>;
 
 function grownInts(a: Int32Array, length: number): Int32Array<ArrayBuffer> {
   const out = new Int32Array(length);
