@@ -43,8 +43,8 @@ export interface DaemonConfig {
   readonly shutdownGraceMs: number;
   readonly reloadDebounceMs: number;
   readonly maxMessageBytes: number;
-  /** Batches of different partitions in hand at once (kafkajs partitionsConsumedConcurrently). */
-  readonly concurrency: number;
+  /** Result rows an INSERT waits for (write-pipeline.ts); it takes up to twice as many. */
+  readonly insertRows: number;
   /** How long the group waits for a member that stopped heartbeating (killed) before giving its partitions away. */
   readonly sessionTimeoutMs: number;
   readonly logLevel: LogLevel;
@@ -73,7 +73,7 @@ export const DAEMON_OPTIONS = {
   'shutdown-grace-ms': { type: 'number', describe: 'On SIGTERM, how long a failing batch is still retried (default 30000)' },
   'reload-debounce-ms': { type: 'number', describe: 'Quiet time after a policy file change before reloading (default 500)' },
   'max-message-bytes': { type: 'number', describe: 'Longer records become dead letters (default 1048576)' },
-  concurrency: { type: 'number', describe: 'Batches of different partitions evaluated and stored at once (default 2)' },
+  'insert-rows': { type: 'number', describe: 'Result rows a ClickHouse INSERT waits for (at most 1 s, or until caught up); up to twice as many go in one (default 50000)' },
   'session-timeout-ms': { type: 'number', describe: "Kafka group session timeout: how soon a dead member's partitions move (default 30000)" },
   'log-level': { choices: LOG_LEVELS, describe: 'pino level of the JSON log on stderr (default info)' },
   config: { type: 'string', describe: 'YAML file of settings, keys as the flags (FLOWAUDIT_CONFIG)' },
@@ -191,7 +191,7 @@ export function resolveDaemonConfig(cli: Readonly<Record<string, unknown>>, env:
     shutdownGraceMs: v.positive('shutdown-grace-ms') ?? 30_000,
     reloadDebounceMs: v.positive('reload-debounce-ms') ?? 500,
     maxMessageBytes: v.positive('max-message-bytes') ?? 1 << 20,
-    concurrency: v.positive('concurrency') ?? 2,
+    insertRows: v.positive('insert-rows') ?? 50_000,
     sessionTimeoutMs: v.positive('session-timeout-ms') ?? 30_000,
     logLevel: logLevel as LogLevel,
   };

@@ -1,73 +1,91 @@
 /**
- * The consumer side of the daemon: each batch the group hands over goes through the BatchProcessor, and only a
- * batch fully written (results inserted, dead letters acknowledged) is committed. What happens otherwise:
- * - the daemon is stopping and the batch still fails after the grace period: left uncommitted (it comes again);
- * - the group rebalances meanwhile (a heartbeat or the commit says so): kafkajs' error is rethrown, kafkajs
- *   rejoins, and whoever owns the partition next processes the batch again;
+ * The consumer side of the daemon: each batch the group hands over is prepared (decoded, audited, encoded) at once,
+ * released so that kafkajs fetches past it, and handed to the WritePipeline, which stores it and commits it once it
+ * (and every earlier batch of its partition) is fully written: results inserted, dead letters acknowledged. The
+ * handler returns as soon as the pipeline has room, so the next batches are evaluated while this one is stored.
+ * What happens otherwise:
+ * - the daemon is stopping and a write still fails after the grace period: left uncommitted (it comes again);
+ * - the group rebalances meanwhile (a heartbeat says so, or the generation changed): left uncommitted, and kafkajs
+ *   rejoins; whoever owns the partition next reads it again from its last commit;
  * - a store fails in a way no retry fixes (wrong password, missing table): the daemon stops with that error and
- *   nothing more is processed or committed.
+ *   nothing more is prepared, written or committed.
+ *
+ * Measured, and left out: queueing fetched batches so that kafkajs fetches while they are prepared changed the
+ * daemon's throughput by no more than the run-to-run noise (about 2%); the fetch is short next to evaluating it.
  */
 import type { Logger } from 'pino';
 import type { BatchHandler } from '../sources/kafka/consumer.js';
-import { RetriesAbandoned } from './backoff.js';
-import { type BatchProcessor, type BatchSummary, GroupRebalanced } from './batch-processor.js';
+import { type BatchProcessor, GroupRebalanced, type PreparedBatch } from './batch-processor.js';
 import type { DaemonMetrics } from './metrics.js';
+import type { WritePipeline } from './write-pipeline.js';
 
 export interface BatchLoopOptions {
   readonly processor: BatchProcessor;
+  readonly pipeline: WritePipeline;
   readonly metrics: DaemonMetrics;
   readonly logger: Logger;
-  /** Epoch ms after which a failing batch is given up; undefined while not stopping. */
-  readonly abandonAfter: () => number | undefined;
-  /** Called once with the error that ends the daemon. */
+  /** Called with the error that ends the daemon when a batch cannot be prepared (the pipeline reports its own). */
   readonly fatal: (error: unknown) => void;
   /** Called after each committed batch (health: last progress). */
   readonly progressed: () => void;
+  /** How often to heartbeat while waiting for room in the pipeline (kafkajs' heartbeat interval). */
+  readonly heartbeatEveryMs: number;
 }
 
 export function batchLoop(options: BatchLoopOptions): BatchHandler {
-  const { processor, metrics, logger } = options;
+  const { processor, pipeline, metrics, logger } = options;
   let failed = false;
   return async (batch, control) => {
     if (failed) return;
     const endTimer = metrics.batchSeconds.startTimer();
-    let summary: BatchSummary;
+    let prepared: PreparedBatch;
     try {
-      summary = await processor.process(batch, {
-        heartbeat: () => control.heartbeat(),
-        abandon: () => {
-          const deadline = options.abandonAfter();
-          return deadline !== undefined && Date.now() >= deadline;
-        },
-        pause: () => control.pauseTopic(),
-      });
+      prepared = processor.prepare(batch);
     } catch (error) {
-      if (error instanceof RetriesAbandoned) {
-        logger.warn(
-          { partition: batch.partition, firstOffset: batch.records[0]?.offset, attempts: error.attempts, err: error.lastError },
-          'stopping with the batch still unwritten: left uncommitted, it will be consumed again',
-        );
-        return;
-      }
-      // kafkajs rejoins the group on its own error; the batch goes to whoever owns the partition next.
-      if (error instanceof GroupRebalanced) throw error.cause;
       failed = true;
       options.fatal(error);
       return;
     }
-    if (control.isStale()) {
-      logger.info({ partition: batch.partition }, 'partition moved while the batch was written: not committing it');
-      return;
+    control.release();
+    const heartbeat = () =>
+      control.heartbeat().catch((error: unknown) => {
+        throw new GroupRebalanced(error);
+      });
+    try {
+      await pipeline.submit(
+        {
+          prepared,
+          generation: control.generation,
+          heartbeat,
+          pauseTopic: () => control.pauseTopic(),
+          isStale: () => control.isStale(),
+          commit: () => control.commit(),
+          committed: () => {
+            endTimer();
+            if (prepared.lastOffset !== undefined) {
+              const lag = BigInt(prepared.highWatermark) - BigInt(prepared.lastOffset) - 1n;
+              metrics.lag.set({ partition: String(prepared.partition) }, Number(lag < 0n ? 0n : lag));
+            }
+            options.progressed();
+            logger.debug(
+              {
+                partition: prepared.partition,
+                firstOffset: prepared.firstOffset,
+                lastOffset: prepared.lastOffset,
+                rows: prepared.rows.rows,
+                deadLetters: prepared.letters.length,
+                policyVersion: prepared.policyVersion,
+              },
+              'batch committed',
+            );
+          },
+        },
+        heartbeat,
+        options.heartbeatEveryMs,
+      );
+    } catch (error) {
+      // kafkajs rejoins the group on its own error; the batches in hand are not committed in the old generation.
+      throw error instanceof GroupRebalanced ? error.cause : error;
     }
-    // A commit refused because the group rebalanced throws kafkajs' error to kafkajs, which rejoins.
-    await control.commit();
-    endTimer();
-    const last = batch.records[batch.records.length - 1];
-    if (last !== undefined) {
-      const lag = BigInt(batch.highWatermark) - BigInt(last.offset) - 1n;
-      metrics.lag.set({ partition: String(batch.partition) }, Number(lag < 0n ? 0n : lag));
-    }
-    options.progressed();
-    logger.debug({ partition: batch.partition, ...summary }, 'batch committed');
   };
 }

@@ -11,13 +11,7 @@ import pino, { type Logger } from 'pino';
 import { formatDiagnostic } from '../policy/diagnostics.js';
 import { Auditor } from '../pipeline/audit.js';
 import { loadAuditContext, type AuditContext } from '../pipeline/context.js';
-import {
-  connectClickHouse,
-  insertResults,
-  invalidResultRows,
-  migrate,
-  type ClickHouseConnection,
-} from '../sinks/clickhouse/index.js';
+import { connectClickHouse, insertRows, migrate, releaseRows, ResultRowsWriter, type ClickHouseConnection } from '../sinks/clickhouse/index.js';
 import {
   connectDeadLetterTopic,
   connectGroupConsumer,
@@ -34,6 +28,7 @@ import { batchLoop } from './consumer.js';
 import { startStatusServer, type StatusServer } from './http.js';
 import { DaemonMetrics } from './metrics.js';
 import { startReloader, type PolicyReloader } from './reloader.js';
+import { WritePipeline } from './write-pipeline.js';
 
 export interface DaemonIO {
   /** The JSON log (pino), one object a line. */
@@ -152,16 +147,18 @@ async function run(config: DaemonConfig, logger: Logger, life: Lifecycle): Promi
     const processor = new BatchProcessor({
       decoder: new KafkaFlowDecoder({ format: config.format, maxLineBytes: config.maxMessageBytes }),
       results: {
+        rows: (stamp) => new ResultRowsWriter(stamp),
         insert: async (rows) => {
           try {
-            await insertResults(clickhouse, rows);
+            await insertRows(clickhouse, rows);
+            // Stored for good: nothing reads the rows again (a retry happens only before this).
+            releaseRows(rows);
             health.clickhouse = 'ok';
           } catch (error) {
             health.clickhouse = 'retrying';
             throw error;
           }
         },
-        invalid: invalidResultRows,
       },
       deadLetters,
       audit: () => state,
@@ -209,26 +206,50 @@ async function run(config: DaemonConfig, logger: Logger, life: Lifecycle): Promi
       fromBeginning: config.fromBeginning,
       heartbeatIntervalMs: HEARTBEAT_MS,
       sessionTimeoutMs: config.sessionTimeoutMs,
-      concurrency: config.concurrency,
     });
     consumer.onAssignment((partitions) => logger.info({ partitions }, 'partitions assigned'));
-    let fatal: (error: unknown) => void = () => {};
+    let failedWith: (error: unknown) => void = () => {};
     const failed = new Promise<never>((_, reject) => {
-      fatal = reject;
+      failedWith = reject;
     });
     failed.catch(() => {});
-    // First out: kafkajs waits in stop() for the batch in hand, which finishes (or gives up) and commits.
-    cleanup.push({ what: 'Kafka consumer', close: () => consumer.stop() });
+    // After a failure no write is worth finishing: the daemon stops without committing anything more.
+    let gaveUp = false;
+    const fatal = (error: unknown): void => {
+      gaveUp = true;
+      failedWith(error);
+    };
+    const pipeline = new WritePipeline({
+      insertRows: config.insertRows,
+      write: (batches, control) => processor.write(batches, control),
+      abandon: () => {
+        const deadline = life.abandonAfter();
+        return gaveUp || (deadline !== undefined && Date.now() >= deadline);
+      },
+      logger,
+      fatal,
+    });
+    // First out: no more batches are handed over, the ones handed over are written (or given up after the grace
+    // period) and committed, then the member leaves the group.
+    cleanup.push({
+      what: 'Kafka consumer',
+      close: async () => {
+        await consumer.quiesce();
+        await pipeline.drain();
+        await consumer.stop();
+      },
+    });
     await consumer.start(
       batchLoop({
         processor,
+        pipeline,
         metrics,
         logger,
-        abandonAfter: life.abandonAfter,
         fatal,
         progressed: () => {
           health.lastBatchAt = new Date().toISOString();
         },
+        heartbeatEveryMs: HEARTBEAT_MS,
       }),
     );
     health.state = 'running';

@@ -22,6 +22,11 @@ export class DaemonMetrics {
     help: 'Result rows inserted into ClickHouse',
     registers: [this.registry],
   });
+  readonly inserts = new Counter({
+    name: 'flowaudit_clickhouse_inserts_total',
+    help: 'INSERTs into ClickHouse (each stores the rows of one or more batches)',
+    registers: [this.registry],
+  });
   readonly deadLettered = new Counter({
     name: 'flowaudit_dead_letters_total',
     help: 'Records sent to the dead-letter topic (or the log), by reason',

@@ -1,13 +1,12 @@
 /**
- * Outcome → ResultRow, the row the daemon and `replay --clickhouse-url` store, and the way back to a ReportRow, so
- * that a report over stored rows runs through the same ReportBuilder as a report over result files.
+ * What a stored result row says about an Outcome, column by column where a column is more than a copy of the
+ * record (sinks/clickhouse/rows.ts writes the rows from these), and the way back from a stored row to a ReportRow,
+ * so that a report over stored rows runs through the same ReportBuilder as a report over result files.
  */
-import type { SourcePosition } from '../flows/record.js';
+import type { FlowRecord, SourcePosition } from '../flows/record.js';
 import type { Peer } from '../inventory/endpoint.js';
 import { serviceName, sideIdentity, sideNamespace } from '../report/naming.js';
 import type { ReportRow } from '../report/row.js';
-import type { Outcome } from './outcome.js';
-import { ruleColumn } from './output-row.js';
 import type { ResultRow } from './result.js';
 
 /** What every row of one batch shares. */
@@ -24,60 +23,39 @@ export function sourceCoordinates(pos: SourcePosition): string {
   return pos.line === undefined ? base : `${base}#${pos.line}`;
 }
 
-export function resultRow(o: Outcome, stamp: RunStamp): ResultRow {
-  const r = o.flow.record;
-  const src = side(o.src, r.src_namespace, r.src_name);
-  const dst = side(o.dst, r.dst_namespace, r.dst_name);
-  return {
-    run_id: stamp.runId,
-    source: sourceCoordinates(o.flow.pos),
-    // The table's DateTime cannot hold times before 1970; such a time is as good as none.
-    time: r.time !== undefined && r.time > 0 ? r.time : 0,
-    src_ip: r.src_ip ?? peerIp(o.src),
-    src_port: r.src_port ?? null,
-    dst_ip: r.dst_ip ?? peerIp(o.dst),
-    dst_port: r.dst_port ?? null,
-    proto: r.proto,
-    src_namespace: src.namespace,
-    src_name: src.name,
-    dst_namespace: dst.namespace,
-    dst_name: dst.name,
-    src_endpoint: src.endpoint,
-    dst_endpoint: dst.endpoint,
-    observed_action: r.action ?? '',
-    verdict: o.current.verdict,
-    reason: o.current.reason ?? '',
-    rule: ruleColumn(o.current),
-    proposed_verdict: o.proposed?.verdict ?? '',
-    proposed_rule: o.proposed === undefined ? '' : ruleColumn(o.proposed),
-    class: o.cls ?? '',
-    observed_mismatch: o.mismatch,
-    policy_version: stamp.policyVersion,
-    bytes: r.bytes ?? 0,
-    packets: r.packets ?? 0,
-    count: r.count ?? 1,
-  };
+/** The `time` column: the table's DateTime cannot hold times before 1970, and such a time is as good as none (0). */
+export function rowTime(record: FlowRecord): number {
+  return record.time !== undefined && record.time > 0 ? record.time : 0;
+}
+
+/** The `*_ip` column: the log's address, else the one the side resolved to, else ''. */
+export function rowIp(logged: string | undefined, p: Peer): string {
+  return logged ?? (p.kind === 'unresolved' ? '' : (p.ip ?? ''));
+}
+
+export interface SideColumns {
+  readonly namespace: string;
+  readonly name: string;
+  /** The endpoint's inventory key; '' for a side that is no endpoint. */
+  readonly endpoint: string;
 }
 
 /**
- * The endpoint policy applied to, as it was at the flow's time: its key, its name, and a pod's namespace (a host
- * endpoint has none, so the log's stands, as in a results file); what the log said for any other peer.
+ * The `*_namespace`, `*_name` and `*_endpoint` columns: the endpoint policy applied to, as it was at the flow's
+ * time (its key, its name, and a pod's namespace; a host endpoint has none, so the log's stands, as in a results
+ * file); what the log said for any other peer. A pod's columns depend on the endpoint alone, so a writer may
+ * compute them once per endpoint.
  */
-function side(p: Peer, namespace: string | undefined, name: string | undefined): { namespace: string; name: string; endpoint: string } {
+export function sideColumns(p: Peer, namespace: string | undefined, name: string | undefined): SideColumns {
   if (p.kind !== 'endpoint') return { namespace: namespace ?? '', name: name ?? '', endpoint: '' };
   const e = p.endpoint;
   return { namespace: e.kind === 'pod' ? e.namespace : (namespace ?? ''), name: e.name, endpoint: e.key };
 }
 
-function peerIp(p: Peer): string {
-  return p.kind === 'unresolved' ? '' : (p.ip ?? '');
-}
-
 /**
- * A stored row as a report sees it: the inverse of `resultRow` for what reports use, through the same naming as
- * `reportRowFromOutcome` and result files (src/report/from-results.ts), so the report modes agree row for row.
- * Rows stored before schema version 2 read back with count 1 and no endpoint keys: they show as pods by
- * namespace/name and as anything else by IP.
+ * A stored row as a report sees it, through the same naming as `reportRowFromOutcome` and result files
+ * (src/report/from-results.ts), so the report modes agree row for row. Rows stored before schema version 2 read
+ * back with count 1 and no endpoint keys: they show as pods by namespace/name and as anything else by IP.
  */
 export function reportRowFromResult(row: ResultRow): ReportRow {
   const srcEndpoint = nonEmpty(row.src_endpoint);

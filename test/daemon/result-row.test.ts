@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readResultsFile, reportRowFromOutcome } from '../../src/report/from-results.js';
-import { reportRowFromResult, resultRow, sourceCoordinates } from '../../src/pipeline/result-row.js';
+import { reportRowFromResult, sourceCoordinates } from '../../src/pipeline/result-row.js';
+import type { Outcome } from '../../src/pipeline/outcome.js';
+import { ResultRowsWriter } from '../../src/sinks/clickhouse/rows.js';
+import { readBody } from '../sinks/result-rows.js';
 import { toJsonLine } from '../../src/pipeline/output-row.js';
 import { Auditor } from '../../src/pipeline/audit.js';
 import { loadAuditContext } from '../../src/pipeline/context.js';
@@ -14,6 +17,13 @@ import type { ReportRow } from '../../src/report/row.js';
 import { DEMO, demoLines, demoState, PARITY, parityLines } from './helpers.js';
 
 const STAMP = { runId: 'run-1', policyVersion: 'abc123' };
+
+/** The rows the results table stores for these outcomes, as ClickHouse reads them back. */
+function stored(outcomes: readonly Outcome[]) {
+  const writer = new ResultRowsWriter(STAMP);
+  expect(writer.add(outcomes)).toEqual([]);
+  return readBody(writer.finish());
+}
 
 function decodeAt(lines: readonly string[], first: number): DecodedFlow[] {
   const decoder = createDecoder('canonical');
@@ -50,12 +60,12 @@ describe('sourceCoordinates', () => {
   });
 });
 
-describe('resultRow', () => {
+describe('the stored row', () => {
   it('takes namespace, name and key from the endpoint the flow resolved to, and the rule texts of both views', async () => {
     const outcomes = await demoOutcomes();
     // First demo line: an Internet client to the gateway pod (IPs only in the log).
     const o = outcomes[0]!;
-    const row = resultRow(o, STAMP);
+    const [row] = stored([o]);
     expect(o.flow.record.dst_namespace).toBeUndefined();
     expect(row).toMatchObject({
       run_id: 'run-1',
@@ -78,17 +88,17 @@ describe('resultRow', () => {
       packets: 161,
       count: 1,
     });
-    expect(row.dst_name).toMatch(/^gateway-/);
-    expect(row.dst_endpoint).toBe(`pod:frontend/${row.dst_name}`);
-    expect(row.rule).toContain('ingress=allow@');
-    expect(row.proposed_rule).not.toBe('');
+    expect(row!.dst_name).toMatch(/^gateway-/);
+    expect(row!.dst_endpoint).toBe(`pod:frontend/${row!.dst_name}`);
+    expect(row!.rule).toContain('ingress=allow@');
+    expect(row!.proposed_rule).not.toBe('');
   });
 
   it('marks every row of a multi-record message with its line, and keeps rows without a proposal empty there', async () => {
     const o = (await demoOutcomes())[1]!;
     const flow = { ...o.flow, pos: { kind: 'kafka', topic: 'flows', partition: 3, offset: '101', line: 4 } as const };
-    const row = resultRow({ ...o, flow, proposed: undefined, cls: undefined }, STAMP);
-    expect(row.source).toBe('kafka:flows/3/101#4');
+    const [row] = stored([{ ...o, flow, proposed: undefined, cls: undefined }]);
+    expect(row!.source).toBe('kafka:flows/3/101#4');
     expect(row).toMatchObject({ proposed_verdict: '', proposed_rule: '', class: '' });
   });
 
@@ -96,12 +106,12 @@ describe('resultRow', () => {
     const o = (await demoOutcomes())[0]!;
     for (const time of [undefined, -5000]) {
       const record = { ...o.flow.record, time };
-      expect(resultRow({ ...o, flow: { ...o.flow, record } }, STAMP).time).toBe(0);
+      expect(stored([{ ...o, flow: { ...o.flow, record } }])[0]!.time).toBe(0);
     }
   });
 
   it('keeps the connections a record stands for, and the keys of host and synthetic endpoints', async () => {
-    const rows = (await parityOutcomes()).slice(-8).map((o) => resultRow(o, STAMP));
+    const rows = stored((await parityOutcomes()).slice(-8));
     expect(rows.map((r) => [r.count, r.src_endpoint, r.dst_endpoint.replace(/-[a-z0-9]+-[a-z0-9]+$/, '-*')])).toEqual([
       [12, 'pod:backend/worker-6d8f7c5b4-bn5gz', 'pod:backend/api-*'],
       [5, '', 'pod:frontend/gateway-*'],
@@ -125,18 +135,19 @@ describe('reportRowFromResult', () => {
     await writeFile(file, outcomes.map((o) => `${toJsonLine(o)}\n`).join(''));
     const fromFile: ReportRow[] = [];
     for await (const row of readResultsFile(file)) fromFile.push(row);
-    const stored = outcomes.map((o) => reportRowFromResult(resultRow(o, STAMP)));
-    expect(stored).toEqual(fromFile);
-    expect(stored).toEqual(outcomes.map(reportRowFromOutcome));
+    const fromStore = stored(outcomes).map(reportRowFromResult);
+    expect(fromStore).toEqual(fromFile);
+    expect(fromStore).toEqual(outcomes.map(reportRowFromOutcome));
     // The cases that used to drift are among them.
-    expect(stored.filter((r) => r.flows > 1)).toHaveLength(5);
-    expect(stored.some((r) => r.src === 'node-1/eth0')).toBe(true);
-    expect(stored.some((r) => r.src === 'backend/batch-7f9c#70bb4361' && r.srcNamespace === 'backend')).toBe(true);
+    expect(fromStore.filter((r) => r.flows > 1)).toHaveLength(5);
+    expect(fromStore.some((r) => r.src === 'node-1/eth0')).toBe(true);
+    expect(fromStore.some((r) => r.src === 'backend/batch-7f9c#70bb4361' && r.srcNamespace === 'backend')).toBe(true);
   });
 
   it('reads a row stored before schema version 2 (count 1, no endpoint keys) by namespace/name, else by IP', async () => {
     // The host endpoint flow as schema version 1 kept it: the endpoint's name, no namespace, no keys.
-    const v2 = resultRow((await parityOutcomes()).at(-6)!, STAMP);
+    const [v2] = stored([(await parityOutcomes()).at(-6)!]);
+    if (v2 === undefined) throw new Error('no row');
     const v1 = { ...v2, count: 1, src_endpoint: '', dst_endpoint: '' };
     expect(reportRowFromResult(v1)).toMatchObject({ src: '10.0.0.11', dst: `backend/${v2.dst_name}`, srcNamespace: undefined, dstNamespace: 'backend', flows: 1 });
     expect(reportRowFromResult(v2)).toMatchObject({ src: 'node-1/eth0', flows: 3 });

@@ -10,7 +10,7 @@ import {
   connectClickHouse,
   countResults,
   dropPartitionsOlderThan,
-  insertResults,
+  insertRows,
   LATEST_SCHEMA_VERSION,
   migrate,
   sqlIdentifier,
@@ -18,6 +18,7 @@ import {
   type ClickHouseConnection,
 } from '../../src/sinks/clickhouse/index.js';
 import { testNames } from './services.js';
+import { bodyOf } from '../sinks/result-rows.js';
 
 const CHDB_CONNECTION = process.env.FLOWAUDIT_CHDB_CONNECTION;
 
@@ -85,8 +86,8 @@ describe.skipIf(CHDB_CONNECTION === undefined)('ClickHouse module on a current r
     expect(await migrate(ch)).toMatchObject({ fromVersion: 0, toVersion: LATEST_SCHEMA_VERSION });
     expect(await migrate(ch)).toMatchObject({ fromVersion: LATEST_SCHEMA_VERSION });
     const rows = Array.from({ length: 10 }, (_, i) => row(i));
-    await insertResults(ch, rows);
-    await insertResults(ch, rows);
+    await insertRows(ch, [bodyOf(rows)]);
+    await insertRows(ch, [bodyOf(rows)]);
     expect(await countResults(ch, 'run-current')).toEqual([
       { verdict: 'allow', class: '', flows: 5, bytes: 50, packets: 5 },
       { verdict: 'deny', class: '', flows: 5, bytes: 50, packets: 5 },
@@ -98,7 +99,7 @@ describe.skipIf(CHDB_CONNECTION === undefined)('ClickHouse module on a current r
     );
     expect(stored).toEqual({ src_name: "we'ird\\name\t\n", time_ms: 5, seconds: Math.floor((T0 + 1000) / 1000) });
 
-    await insertResults(ch, [row(100, { time: 0 })]);
+    await insertRows(ch, [bodyOf([row(100, { time: 0 })])]);
     expect(await dropPartitionsOlderThan(ch, 1, new Date(T0))).toEqual(['19700101']);
   });
 
@@ -110,7 +111,7 @@ describe.skipIf(CHDB_CONNECTION === undefined)('ClickHouse module on a current r
       await v1.command(`INSERT INTO ${table} (run_id, source, time, verdict, rule) VALUES ('run-up', 'kafka:flows/0/1', 0, 'deny', 'r')`, 'insert');
       expect(await migrate(v1)).toMatchObject({ fromVersion: 1, toVersion: 2 });
       expect(await migrate(v1)).toMatchObject({ fromVersion: 2, toVersion: 2 });
-      await insertResults(v1, [row(2, { run_id: 'run-up', count: 7, src_endpoint: 'host:node-1/eth0' })]);
+      await insertRows(v1, [bodyOf([row(2, { run_id: 'run-up', count: 7, src_endpoint: 'host:node-1/eth0' })])]);
       const stored = await v1.rows<{ source: string; count: number; src_endpoint: string }>(
         `SELECT source, count, src_endpoint FROM ${table} WHERE run_id = 'run-up' ORDER BY source`,
         'query',

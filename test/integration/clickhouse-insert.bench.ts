@@ -1,13 +1,14 @@
 /**
- * insertResults (pre-built TabSeparated) against the bare @clickhouse/client JSONEachRow insert of the same rows,
- * 100k rows per call as the daemon batches them. Run: npx vitest bench --run --project integration
+ * insertRows (pre-built TabSeparated) against the bare @clickhouse/client JSONEachRow insert of the same rows,
+ * 100k rows per call, about what the daemon puts in one insert. Writing rows from outcomes is measured by the
+ * daemon benchmark (src/bench/daemon.ts). Run: npx vitest bench --run --project integration
  * test/integration/clickhouse-insert.bench.ts (needs scripts/services.sh up).
  */
 import { createClient, ClickHouseLogLevel } from '@clickhouse/client';
 import { afterAll, beforeAll, bench, describe } from 'vitest';
 import type { ResultRow } from '../../src/pipeline/result.js';
-import { connectClickHouse, insertResults, migrate, sqlIdentifier, type ClickHouseConnection } from '../../src/sinks/clickhouse/index.js';
-import { encodeResultRows } from '../../src/sinks/clickhouse/rows.js';
+import { connectClickHouse, insertRows, migrate, sqlIdentifier, type ClickHouseConnection } from '../../src/sinks/clickhouse/index.js';
+import { bodyOf } from '../sinks/result-rows.js';
 import { CLICKHOUSE_PASSWORD, CLICKHOUSE_URL, CLICKHOUSE_USER, clickHouseTestOptions, testNames } from './services.js';
 
 const ROWS = 100_000;
@@ -58,8 +59,9 @@ afterAll(async () => {
 });
 
 describe(`insert ${ROWS} result rows`, () => {
-  bench('insertResults: TabSeparated built by rows.ts', async () => {
-    await insertResults(ch, rows);
+  const body = bodyOf(rows);
+  bench('insertRows: TabSeparated, as rows.ts writes it', async () => {
+    await insertRows(ch, [body]);
   }, { iterations: 5, time: 0, warmupIterations: 1 });
 
   bench('bare client: JSONEachRow of the same rows', async () => {
@@ -68,9 +70,5 @@ describe(`insert ${ROWS} result rows`, () => {
       format: 'JSONEachRow',
       values: rows.map(({ time, ...rest }) => ({ ...rest, time: Math.floor(time / 1000), time_ms: time % 1000 })),
     });
-  }, { iterations: 5, time: 0, warmupIterations: 1 });
-
-  bench('encodeResultRows alone (no I/O)', () => {
-    encodeResultRows(rows);
   }, { iterations: 5, time: 0, warmupIterations: 1 });
 });

@@ -5,7 +5,8 @@ import {
   connectClickHouse,
   countResults,
   dropPartitionsOlderThan,
-  insertResults,
+  insertOutcomes,
+  insertRows,
   LATEST_SCHEMA_VERSION,
   migrate,
   sqlIdentifier,
@@ -15,6 +16,9 @@ import {
 } from '../../src/sinks/clickhouse/index.js';
 import { reportRowFromResult } from '../../src/pipeline/result-row.js';
 import { clickHouseTestOptions, testNames } from './services.js';
+import { bodyOf } from '../sinks/result-rows.js';
+import { batchOf, demoLines, demoState } from '../daemon/helpers.js';
+import { KafkaFlowDecoder } from '../../src/sources/kafka/messages.js';
 
 const names = testNames(import.meta.url);
 const DAY = 86_400_000;
@@ -151,7 +155,7 @@ describe('results table', () => {
         ['dst_endpoint', 'String', "''"],
       ]);
 
-      await insertResults(v1, [row(2, { run_id: 'run-up', count: 7, src_endpoint: 'host:node-1/eth0', dst_endpoint: '' })]);
+      await insertRows(v1, [bodyOf([row(2, { run_id: 'run-up', count: 7, src_endpoint: 'host:node-1/eth0', dst_endpoint: '' })])]);
       const stored: ResultRow[] = [];
       for await (const block of streamResults(v1, { runId: 'run-up' })) stored.push(...block);
       stored.sort((a, b) => a.source.localeCompare(b.source));
@@ -172,7 +176,7 @@ describe('results table', () => {
 
   it('stores N rows as N rows, fields intact', async () => {
     const rows = Array.from({ length: 1000 }, (_, i) => row(i, { run_id: 'run-n' }));
-    await insertResults(ch, rows);
+    await insertRows(ch, [bodyOf(rows)]);
     const [count] = await ch.rows<{ n: string }>(
       `SELECT count() AS n FROM ${sqlIdentifier(names.database)}.results WHERE run_id = 'run-n'`,
       'query',
@@ -208,7 +212,7 @@ describe('results table', () => {
         time: i === 0 ? 0 : T0,
       }),
     );
-    await insertResults(ch, rows);
+    await insertRows(ch, [bodyOf(rows)]);
     const stored = await ch.rows<{ source: string; src_name: string; rule: string; src_port: null; class: string; seconds: number }>(
       `SELECT source, src_name, rule, src_port, class, toUnixTimestamp(time) AS seconds
        FROM ${sqlIdentifier(names.database)}.results WHERE run_id = 'run-hostile' ORDER BY source`,
@@ -229,8 +233,8 @@ describe('results table', () => {
 
   it('counts a redelivered batch once in the report, before and after merges', async () => {
     const rows = Array.from({ length: 300 }, (_, i) => row(i, { run_id: 'run-redelivered' }));
-    await insertResults(ch, rows);
-    await insertResults(ch, rows);
+    await insertRows(ch, [bodyOf(rows)]);
+    await insertRows(ch, [bodyOf(rows)]);
     const expected = [
       { verdict: 'allow', class: 'unchanged-allow', rows: rows.filter((r) => r.verdict === 'allow') },
       { verdict: 'deny', class: 'would-allow', rows: rows.filter((r) => r.verdict === 'deny') },
@@ -252,19 +256,27 @@ describe('results table', () => {
     expect(await countResults(ch, 'run-redelivered')).toEqual(expected);
   });
 
-  it('rejects a row with an impossible number before sending anything', async () => {
-    await expect(insertResults(ch, [row(1, { run_id: 'run-bad', bytes: -1 })])).rejects.toThrow(/bytes must be an integer from 0/);
+  it('refuses outcomes with an impossible number before sending anything (replay into ClickHouse)', async () => {
+    const { auditor } = await demoState();
+    const decoded = new KafkaFlowDecoder({ format: 'canonical' }).decode(batchOf(demoLines().slice(0, 3)));
+    const outcomes = auditor.auditBatch(decoded.flows);
+    const bad = { ...outcomes[1]!, flow: { ...outcomes[1]!.flow, record: { ...outcomes[1]!.flow.record, bytes: -1 } } };
+    await expect(insertOutcomes(ch, [outcomes[0]!, bad], { runId: 'run-bad', policyVersion: 'v' })).rejects.toThrow(
+      /^result kafka:flows\/0\/1: bytes must be an integer from 0/,
+    );
     const [stored] = await ch.rows<{ n: string }>(
       `SELECT count() AS n FROM ${sqlIdentifier(names.database)}.results WHERE run_id = 'run-bad'`,
       'query',
     );
     expect(stored?.n).toBe('0');
+    await insertOutcomes(ch, outcomes, { runId: 'run-good', policyVersion: 'v' });
+    expect((await countResults(ch, 'run-good')).reduce((n, c) => n + c.flows, 0)).toBe(3);
   });
 
   it('drops whole days older than the retention, and only those', async () => {
     const now = new Date(T0 + 10 * DAY);
     const days = [0, 7, 8, 9, 10].map((d) => row(d, { run_id: 'run-retention', time: T0 + d * DAY }));
-    await insertResults(ch, days);
+    await insertRows(ch, [bodyOf(days)]);
     const dropped = await dropPartitionsOlderThan(ch, 2, now);
     // Cut-off: day 8 (now - 2 days); earlier partitions of every run go: day 0 (20261120), day 7 (20261127).
     expect(dropped).toEqual(expect.arrayContaining(['20261120', '20261127']));
@@ -280,7 +292,7 @@ describe('results table', () => {
   it('classifies a missing database as not retriable', async () => {
     const other = await connectClickHouse(clickHouseTestOptions(`${names.database}_missing`));
     try {
-      const error = await insertResults(other, [row(1)]).catch((e) => e);
+      const error = await insertRows(other, [bodyOf([row(1)])]).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ClickHouseSinkError);
       expect(error).toMatchObject({ retriable: false, code: '81', operation: 'insert' });
     } finally {

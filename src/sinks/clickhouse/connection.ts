@@ -1,6 +1,6 @@
 /**
  * The one owner of the @clickhouse/client instance. Everything else in flowaudit holds a `ClickHouseConnection`
- * and calls the functions of this folder (migrate, insertResults, countResults, dropPartitionsOlderThan); no
+ * and calls the functions of this folder (migrate, insertRows, countResults, dropPartitionsOlderThan); no
  * client object, and no SQL built from outside input, leaves it.
  */
 import { Readable } from 'node:stream';

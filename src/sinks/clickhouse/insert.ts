@@ -1,37 +1,37 @@
-import type { ResultRow } from '../../pipeline/result.js';
+import type { Outcome } from '../../pipeline/outcome.js';
+import type { RunStamp } from '../../pipeline/result-row.js';
 import type { ClickHouseConnection } from './connection.js';
-import { encodeResultRow, encodeResultRows } from './rows.js';
-import { RESULT_COLUMNS } from './schema.js';
+import { type EncodedRows, releaseRows, ResultRowsWriter, ROW_COLUMNS } from './rows.js';
 import { sqlIdentifier } from './sql.js';
 import { qualified, RESULTS_TABLE } from './tables.js';
 
-const COLUMN_IDENTIFIERS = RESULT_COLUMNS.map(([name]) => sqlIdentifier(name));
+const COLUMN_IDENTIFIERS = ROW_COLUMNS.map(sqlIdentifier);
 
 /**
- * Inserts one batch of results as one INSERT (one HTTP request, one block, one part on the server: batches
- * should be thousands of rows, not a few). Throws `ClickHouseSinkError` with `retriable` set; re-sending a batch
- * after a retriable failure is safe because the results table collapses rows with the same (run_id, source).
- * A row whose numbers are out of range throws a `TypeError` before anything is sent.
+ * Inserts encoded rows (of one batch or several) as one INSERT: one HTTP request, one block, one part on the
+ * server, which costs about 30 ms whatever its size, so inserts should be tens of thousands of rows, not a few.
+ * Throws `ClickHouseSinkError` with `retriable` set; sending the same rows again after a retriable failure is safe
+ * because the results table collapses rows with the same (run_id, source).
  */
-export async function insertResults(connection: ClickHouseConnection, rows: readonly ResultRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  const chunks = encodeResultRows(rows);
+export async function insertRows(connection: ClickHouseConnection, bodies: readonly EncodedRows[]): Promise<void> {
+  const chunks = bodies.flatMap((b) => b.chunks);
+  if (chunks.length === 0) return;
   await connection.insertText(qualified(connection.database, RESULTS_TABLE), COLUMN_IDENTIFIERS, 'TabSeparated', chunks);
 }
 
 /**
- * The rows `insertResults` refuses (numbers out of range), by index, with the reason: a caller that cannot drop a
- * whole batch for one bad row (the daemon) sets them aside and inserts the rest.
+ * Encodes and inserts the results of `outcomes` (replay into ClickHouse). An outcome whose row the table would
+ * refuse throws a `TypeError` before anything is sent; the daemon, which cannot drop a batch for one bad row,
+ * encodes itself and dead-letters those instead.
  */
-export function invalidResultRows(rows: readonly ResultRow[]): { index: number; message: string }[] {
-  const invalid: { index: number; message: string }[] = [];
-  rows.forEach((row, index) => {
-    try {
-      encodeResultRow(row);
-    } catch (error) {
-      if (!(error instanceof TypeError)) throw error;
-      invalid.push({ index, message: error.message });
-    }
-  });
-  return invalid;
+export async function insertOutcomes(connection: ClickHouseConnection, outcomes: readonly Outcome[], stamp: RunStamp): Promise<void> {
+  const writer = new ResultRowsWriter(stamp);
+  const [refused] = writer.add(outcomes);
+  const body = writer.finish();
+  if (refused !== undefined) {
+    releaseRows([body]);
+    throw new TypeError(refused.message);
+  }
+  await insertRows(connection, [body]);
+  releaseRows([body]);
 }

@@ -1,8 +1,8 @@
 /** Outcomes of a replay into the results table, one INSERT per batch, under one run id. */
 import type { Outcome } from '../../pipeline/outcome.js';
-import { resultRow, type RunStamp } from '../../pipeline/result-row.js';
+import type { RunStamp } from '../../pipeline/result-row.js';
 import { connectClickHouse } from './connection.js';
-import { insertResults } from './insert.js';
+import { insertOutcomes } from './insert.js';
 import type { ClickHouseOptions } from './options.js';
 import { migrate } from './schema.js';
 
@@ -21,7 +21,7 @@ export async function openClickHouseOutcomes(options: ClickHouseOptions, stamp: 
     throw error;
   }
   return {
-    write: (batch) => insertResults(connection, batch.map((o) => resultRow(o, stamp))),
+    write: (batch) => insertOutcomes(connection, batch, stamp),
     close: () => connection.close(),
   };
 }

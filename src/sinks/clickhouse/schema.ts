@@ -20,7 +20,7 @@ import { qualified, RESULTS_TABLE, SCHEMA_VERSION_TABLE } from './tables.js';
 const VERDICTS = ['allow', 'deny', 'unknown'] as const satisfies readonly FinalVerdict[];
 const CLASSES = ['unchanged-allow', 'unchanged-deny', 'would-block', 'would-allow', 'unknown'] as const satisfies readonly ChangeClass[];
 /** `true` only when `Listed` covers every member of `Union`. */
-type Covers<Union, Listed> = [Exclude<Union, Listed>] extends [never] ? true : false;
+export type Covers<Union, Listed> = [Exclude<Union, Listed>] extends [never] ? true : false;
 // A verdict or class added upstream must get a member in the Enum8 columns below: these stop the build until then.
 true satisfies Covers<FinalVerdict, (typeof VERDICTS)[number]>;
 true satisfies Covers<ChangeClass, (typeof CLASSES)[number]>;
@@ -31,10 +31,11 @@ function enum8(values: readonly string[], withEmpty: boolean): string {
   return `Enum8(${[...(withEmpty ? ["'' = 0"] : []), ...members].join(', ')})`;
 }
 
-type ColumnName = keyof ResultRow | 'time_ms';
-type Column = readonly [name: ColumnName, type: string];
+/** The results table's columns: ResultRow's fields, with `time` stored as DateTime seconds plus `time_ms`. */
+export type ResultColumn = keyof ResultRow | 'time_ms';
+type Column = readonly [name: ResultColumn, type: string];
 /** A column added to an existing table, with the value that rows stored before it read back. */
-type AddedColumn = readonly [name: ColumnName, type: string, defaultValue: string];
+type AddedColumn = readonly [name: ResultColumn, type: string, defaultValue: string];
 
 /**
  * Schema version 1's columns, as migration 1 created them: ResultRow's fields, except that `time` (epoch ms) is
@@ -75,9 +76,9 @@ const V2_COLUMNS = [
   ['dst_endpoint', 'String', "''"],
 ] as const satisfies readonly AddedColumn[];
 
-/** The results table's columns in insert order (rows.ts writes them in this order). */
+/** The results table's columns in the table's order (rows.ts writes them in an order of its own, ROW_COLUMNS). */
 export const RESULT_COLUMNS = [...V1_COLUMNS, ...V2_COLUMNS] as const satisfies readonly (Column | AddedColumn)[];
-// A field added to ResultRow needs a column here (and in rows.ts, whose test checks the two agree).
+// A field added to ResultRow needs a column here (and in rows.ts, whose ROW_COLUMNS must list the same columns).
 true satisfies Covers<keyof ResultRow, (typeof RESULT_COLUMNS)[number][0]>;
 
 export interface Migration {
