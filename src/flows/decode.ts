@@ -55,12 +55,18 @@ export async function* decodeFlowLines(
         stats.deadLetters.add(failure.reason);
         continue;
       }
-      const out = current.decode(l.text, pos);
+      const scanned = current.scan?.(l.bytes, l.start, l.end);
+      if (scanned !== undefined) {
+        flows.push({ record: scanned, pos, json: l });
+        continue;
+      }
+      const text = l.text;
+      const out = current.decode(text, pos);
       if (out instanceof SkippedLine) stats.skipped.add(out.reason);
       else if (out instanceof DecodeFailure) {
-        letters.push(deadLetter(pos, out, l.text));
+        letters.push(deadLetter(pos, out, text));
         stats.deadLetters.add(out.reason);
-      } else flows.push({ record: out, pos, json: current.verbatim === true ? l.text : undefined });
+      } else flows.push({ record: out, pos, json: current.verbatim === true ? l : undefined });
     }
     stats.decoded += flows.length;
     if (letters.length > 0) await options.deadLetters.write(letters);

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import type { LineBytes } from './record.js';
 
 /**
  * The reading side of every file or stdin input: bytes → lines, in batches. Gzip is recognised by its magic bytes
@@ -9,11 +10,23 @@ import { createGunzip } from 'node:zlib';
  * which the decoding stage turns into a `line-too-long` dead letter.
  */
 
-export interface FlowLine {
-  /** 1-based line number in the (decompressed) input. */
-  readonly line: number;
-  /** The line without its `\n` / `\r\n`. */
-  readonly text: string;
+/**
+ * A line as read: its bytes, without its `\n` / `\r\n` (they stay in the chunk they came in, which the line
+ * keeps alive; the readers of files, pipes and gzip never reuse a chunk they handed on), and its text on demand.
+ */
+export class FlowLine implements LineBytes {
+  constructor(
+    /** 1-based line number in the (decompressed) input. */
+    readonly line: number,
+    readonly bytes: Buffer,
+    readonly start: number,
+    readonly end: number,
+  ) {}
+
+  /** The line as UTF-8 text (made at each call: decoders that read bytes never ask). */
+  get text(): string {
+    return this.bytes.toString('utf8', this.start, this.end);
+  }
 }
 
 export interface OversizedLine {
@@ -27,7 +40,7 @@ export interface OversizedLine {
 export type SourceLine = FlowLine | OversizedLine;
 
 export function isOversized(l: SourceLine): l is OversizedLine {
-  return (l as OversizedLine).bytes !== undefined;
+  return !(l instanceof FlowLine);
 }
 
 export interface ReadOptions {
@@ -63,9 +76,15 @@ export async function* readFlowLines(source: FlowSource, options: ReadOptions = 
   if (batch.length > 0) yield batch;
 }
 
+/**
+ * Bytes a file is read in: a batch's worth of typical lines (about 200 bytes each), so that the next chunk is read
+ * while a batch is evaluated instead of several small reads being waited for (fs streams read 64 KiB by default).
+ */
+const READ_CHUNK_BYTES = 256 * 1024;
+
 function open(source: FlowSource): Readable {
   if (typeof source !== 'string') return source;
-  return source === '-' ? process.stdin : createReadStream(source);
+  return source === '-' ? process.stdin : createReadStream(source, { highWaterMark: READ_CHUNK_BYTES });
 }
 
 /** The input's bytes, gunzipped when they start with the gzip magic number (1f 8b). */
@@ -142,13 +161,13 @@ class LineSplitter {
       const head = chunk.subarray(start, Math.min(end, start + OVERSIZED_HEAD_BYTES));
       out.push({ line: this.line, bytes, head: headOf(Buffer.concat([...this.pending, head])) });
     } else if (this.pending.length === 0) {
-      // The common case, a line within one chunk: decoded straight from the chunk, no Buffer view per line.
+      // The common case, a line within one chunk: kept where it is, no copy and no Buffer view per line.
       const stop = end > start && chunk[end - 1] === 13 ? end - 1 : end; // \r\n
-      out.push({ line: this.line, text: chunk.toString('utf8', start, stop) });
+      out.push(new FlowLine(this.line, chunk, start, stop));
     } else {
       const whole = Buffer.concat([...this.pending, chunk.subarray(start, end)]);
       const stop = whole.length > 0 && whole[whole.length - 1] === 13 ? whole.length - 1 : whole.length;
-      out.push({ line: this.line, text: whole.toString('utf8', 0, stop) });
+      out.push(new FlowLine(this.line, whole, 0, stop));
     }
     this.pending = [];
     this.stored = 0;

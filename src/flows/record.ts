@@ -96,10 +96,18 @@ export interface DecodedFlow {
   readonly record: FlowRecord;
   readonly pos: SourcePosition;
   /**
-   * The input line, when it is the record's canonical JSON as given (canonical input that normalisation did not
-   * rewrite): JSONL writers append the verdict columns to it instead of serialising the record again.
+   * The input line's bytes, when they are the record's canonical JSON as given (canonical input that
+   * normalisation did not rewrite): JSONL writers append the verdict columns to them instead of serialising the
+   * record again.
    */
-  readonly json: string | undefined;
+  readonly json: LineBytes | undefined;
+}
+
+/** A line as it was read: `bytes[start, end)`, without its line break. */
+export interface LineBytes {
+  readonly bytes: Buffer;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** A record that could not be decoded or resolved: goes to the dead-letter output, never dropped. */

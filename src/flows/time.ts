@@ -43,33 +43,37 @@ export function parseUtcTime(s: string): number | undefined {
   const n = s.length;
   if ((n !== ISO_TIME_LENGTH && n !== 20) || s.charCodeAt(n - 1) !== 90 || s.charCodeAt(10) !== 84) return undefined; // Z, T
   if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return undefined; // -
-  const date = digits(s, 0, 4) * 10000 + digits(s, 5, 2) * 100 + digits(s, 8, 2);
-  let dayStart = lastDayStart;
-  if (date !== lastDate) {
-    const start = dayStartOf(s);
-    if (start === undefined) return undefined;
-    dayStart = lastDayStart = start;
-    lastDate = date;
-  }
   if (s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return undefined; // :
-  const h = digits(s, 11, 2);
-  const m = digits(s, 14, 2);
-  const sec = digits(s, 17, 2);
-  if (h < 0 || h > 23 || m < 0 || m > 59 || sec < 0 || sec > 59) return undefined;
-  let ms = 0;
-  if (n === ISO_TIME_LENGTH) {
-    if (s.charCodeAt(19) !== 46) return undefined; // .
-    ms = digits(s, 20, 3);
-    if (ms < 0) return undefined;
-  }
-  return dayStart + h * 3_600_000 + m * 60_000 + sec * 1000 + ms;
+  const ms = n === ISO_TIME_LENGTH ? (s.charCodeAt(19) === 46 ? digits(s, 20, 3) : -1) : 0; // .
+  return utcTime(digits(s, 0, 4), digits(s, 5, 2), digits(s, 8, 2), digits(s, 11, 2), digits(s, 14, 2), digits(s, 17, 2), ms);
 }
 
-/** Epoch ms of the day `YYYY-MM-DD` that starts `s`; undefined unless it is a real date from 1970 on. */
-function dayStartOf(s: string): number | undefined {
-  const y = digits(s, 0, 4);
-  const mo = digits(s, 5, 2);
-  const d = digits(s, 8, 2);
+/**
+ * parseUtcTime of the `toISOString` form (ISO_TIME_LENGTH bytes, milliseconds included) at `at` in `bytes`, for
+ * decoders that read lines as bytes (flows/decoders/canonical-scan.ts); undefined for anything else.
+ */
+export function parseIsoTimeBytes(bytes: Uint8Array, at: number): number | undefined {
+  if (bytes[at + 23] !== 90 || bytes[at + 10] !== 84 || bytes[at + 4] !== 45 || bytes[at + 7] !== 45) return undefined; // Z T - -
+  if (bytes[at + 13] !== 58 || bytes[at + 16] !== 58 || bytes[at + 19] !== 46) return undefined; // : : .
+  const d = (i: number, count: number) => byteDigits(bytes, at + i, count);
+  return utcTime(d(0, 4), d(5, 2), d(8, 2), d(11, 2), d(14, 2), d(17, 2), d(20, 3));
+}
+
+/** Epoch ms of the fields of a UTC time (each -1 when it was no number); undefined when one is out of range. */
+function utcTime(y: number, mo: number, d: number, h: number, m: number, sec: number, ms: number): number | undefined {
+  if (h < 0 || h > 23 || m < 0 || m > 59 || sec < 0 || sec > 59 || ms < 0) return undefined;
+  const date = y * 10000 + mo * 100 + d;
+  if (date !== lastDate) {
+    const start = dayStartOf(y, mo, d);
+    if (start === undefined) return undefined;
+    lastDayStart = start;
+    lastDate = date;
+  }
+  return lastDayStart + h * 3_600_000 + m * 60_000 + sec * 1000 + ms;
+}
+
+/** Epoch ms of the day y-mo-d (each -1 when it was no number); undefined unless it is a real date from 1970 on. */
+function dayStartOf(y: number, mo: number, d: number): number | undefined {
   if (y < 1970 || mo < 1 || mo > 12 || d < 1) return undefined;
   // Day 0 of the next month is this month's last day (Date.UTC does the leap years).
   if (d > new Date(Date.UTC(y, mo, 0)).getUTCDate()) return undefined;
@@ -81,6 +85,17 @@ function digits(s: string, at: number, count: number): number {
   let v = 0;
   for (let i = at; i < at + count; i++) {
     const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/** The decimal number of `count` ASCII digits at `at`, or -1 when one of them is not a digit. */
+function byteDigits(bytes: Uint8Array, at: number, count: number): number {
+  let v = 0;
+  for (let i = at; i < at + count; i++) {
+    const d = bytes[i]! - 48;
     if (d < 0 || d > 9) return -1;
     v = v * 10 + d;
   }

@@ -5,7 +5,7 @@
 import { formatDecision } from '../engine/format.js';
 import type { Verdict } from '../engine/verdict.js';
 import { protocolName } from '../flows/protocol.js';
-import type { FlowRecord } from '../flows/record.js';
+import type { FlowRecord, LineBytes } from '../flows/record.js';
 import type { Outcome } from './outcome.js';
 
 /** Verdicts are shared between flows, so their rule text is formatted once per verdict object. */
@@ -77,19 +77,22 @@ function isoTime(ms: number | undefined): string | undefined {
 export interface RowBytes {
   add(text: string): void;
   addBytes(bytes: Uint8Array): void;
+  /** `bytes[start, end)`. */
+  addRange(bytes: Buffer, start: number, end: number): void;
 }
 
 /**
  * One JSONL row, newline included, assembled from pieces (pino's way): the flow's JSON, then the endpoint and
  * verdict columns as UTF-8 made once per endpoint and per (verdict, proposed verdict, observed action) — verdicts
  * and endpoints are shared objects — so a row costs one text encoding and a few byte copies, and builds no string.
- * The flow's JSON is the input line itself when it is already canonical (DecodedFlow `json`): serialising the
+ * The flow's JSON is the input line's bytes when they are already canonical (DecodedFlow `json`): serialising the
  * record again would cost more than everything else in a replay. Same keys and order as
  * `{...flowFields(record), ...verdictFields(o)}`.
  */
 export function writeJsonRow(o: Outcome, out: RowBytes): void {
   const { record, json } = o.flow;
-  out.add(json !== undefined ? json.slice(0, closingBrace(json)) : JSON.stringify(flowFields(record)).slice(0, -1));
+  if (json !== undefined) out.addRange(json.bytes, json.start, closingBrace(json));
+  else out.add(JSON.stringify(flowFields(record)).slice(0, -1));
   if (o.src.kind === 'endpoint') out.addBytes(endpointField(srcFields, 'src_endpoint', o.src.endpoint));
   if (o.dst.kind === 'endpoint') out.addBytes(endpointField(dstFields, 'dst_endpoint', o.dst.endpoint));
   const tails = verdictTails(o.current, o.proposed, o.cls);
@@ -99,14 +102,18 @@ export function writeJsonRow(o: Outcome, out: RowBytes): void {
 /** One JSONL row as text, without its newline (tests, and callers that want a string). */
 export function toJsonLine(o: Outcome): string {
   const pieces: Buffer[] = [];
-  writeJsonRow(o, { add: (text) => pieces.push(Buffer.from(text)), addBytes: (bytes) => pieces.push(Buffer.from(bytes)) });
+  writeJsonRow(o, {
+    add: (text) => pieces.push(Buffer.from(text)),
+    addBytes: (bytes) => pieces.push(Buffer.from(bytes)),
+    addRange: (bytes, start, end) => pieces.push(bytes.subarray(start, end)),
+  });
   return Buffer.concat(pieces).toString('utf8').slice(0, -1);
 }
 
-/** Index of the `}` closing a JSON object text (trailing whitespace allowed); a scan, not lastIndexOf, a runtime call. */
-function closingBrace(json: string): number {
-  let i = json.length - 1;
-  while (json.charCodeAt(i) !== 125) i--;
+/** Index of the `}` closing a line's JSON object (trailing whitespace allowed). */
+function closingBrace(line: LineBytes): number {
+  let i = line.end - 1;
+  while (line.bytes[i] !== 125) i--;
   return i;
 }
 

@@ -23,6 +23,12 @@ export class Utf8Batch {
     this.used += bytes.length;
   }
 
+  /** `bytes[start, end)` (a line as it was read). */
+  addRange(bytes: Buffer, start: number, end: number): void {
+    this.reserve(end - start);
+    this.used += bytes.copy(this.buffer, this.used, start, end);
+  }
+
   /**
    * The bytes added since the last call. They live in the shared buffer: the caller must be done with them (a
    * stream's write callback has run) before adding more.

@@ -18,6 +18,12 @@ export interface FlowDecoder {
    * `json`): only the canonical decoder can say so, and only for records normalisation did not rewrite.
    */
   readonly verbatim?: boolean;
+  /**
+   * The record of a line given as its bytes, when the decoder reads it straight from them (the canonical decoder,
+   * canonical-scan.ts); such a record is the line's own canonical JSON (verbatim). Undefined when the line's text
+   * must go through `decode`, which is always right, and the only way that names a mistake.
+   */
+  scan?(bytes: Buffer, start: number, end: number): FlowRecord | undefined;
 }
 
 /** A mistake in how the input was described (`--map` names a missing column...): no line can decode. */

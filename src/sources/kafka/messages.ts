@@ -84,6 +84,12 @@ export class KafkaFlowDecoder {
         this.reject(out, pos, failure, value.toString('utf8', 0, OVERSIZED_HEAD_BYTES), record.key, value);
         continue;
       }
+      // A one-line canonical record in the common shape is read from its bytes (flows/decoders/canonical-scan.ts).
+      const scanned = known?.scan?.(value, 0, value.length);
+      if (scanned !== undefined) {
+        out.flows.push({ record: scanned, pos, json: { bytes: value, start: 0, end: value.length } });
+        continue;
+      }
       // UTF-8; without arguments Buffer#toString skips its encoding lookup (measured 20-25% less per record).
       const text = value.toString();
       if (text.indexOf('\n') < 0) {

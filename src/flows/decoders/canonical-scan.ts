@@ -1,0 +1,254 @@
+/**
+ * The canonical decoder's fast path: a canonical line read straight from its bytes, for the shape flow exporters
+ * write (one flat object, no whitespace, ASCII strings without escapes, whole numbers, only canonical scalar
+ * fields), already in the form normalisation leaves as it is. It makes the record JSON.parse and normaliseRecord
+ * would make (same keys in the same order, same values) without making the line's text, its keys or most of its
+ * strings. Anything else, including every line that is wrong, is declined (undefined) and goes the general way
+ * (JSON.parse, then normaliseRecord), which also names the mistake: this is a subset of canonical JSON read the
+ * same way, never a second grammar (test/flows/canonical-scan.test.ts compares the two on many mutated lines).
+ */
+import { IPv4Table } from '../../inventory/ipv4-table.js';
+import { carriesPorts, protocolName } from '../protocol.js';
+import type { FlowRecord } from '../record.js';
+import { ISO_TIME_LENGTH, parseIsoTimeBytes } from '../time.js';
+
+const QUOTE = 34;
+const BACKSLASH = 92;
+const COMMA = 44;
+const COLON = 58;
+const OPEN = 123;
+const CLOSE = 125;
+
+/** The canonical scalar fields, by the kind of value each takes. Ids are bits of a 32-bit "seen" mask. */
+const enum Field {
+  time, end_time, src_ip, dst_ip, src_port, dst_port, dst_service_port, icmp_type, icmp_code, bytes, packets, count,
+  proto, action, reporter, src_kind, dst_kind, src_namespace, src_name, src_service_account, src_name_aggr,
+  dst_namespace, dst_name, dst_service_account, dst_name_aggr, dst_service_name, dst_service_namespace,
+  dst_service_port_name,
+}
+
+const FIELD_NAMES: readonly string[] = [
+  'time', 'end_time', 'src_ip', 'dst_ip', 'src_port', 'dst_port', 'dst_service_port', 'icmp_type', 'icmp_code', 'bytes',
+  'packets', 'count', 'proto', 'action', 'reporter', 'src_kind', 'dst_kind', 'src_namespace', 'src_name',
+  'src_service_account', 'src_name_aggr', 'dst_namespace', 'dst_name', 'dst_service_account', 'dst_name_aggr',
+  'dst_service_name', 'dst_service_namespace', 'dst_service_port_name',
+];
+
+/** Field names as bytes, grouped by length: a key is found by its length, then compared byte by byte. */
+const BY_LENGTH: readonly (readonly { readonly id: Field; readonly bytes: Buffer }[])[] = (() => {
+  const table: { id: Field; bytes: Buffer }[][] = [];
+  FIELD_NAMES.forEach((name, id) => (table[name.length] ??= []).push({ id, bytes: Buffer.from(name, 'latin1') }));
+  return table;
+})();
+
+/** Enumerated values as JSON.parse would give them (one shared string each). */
+const ACTIONS = ['allow', 'deny'] as const;
+const REPORTERS = ['src', 'dst'] as const;
+const KINDS = ['pod', 'host', 'networkset', 'net'] as const;
+/** Protocols by the name canonical JSON writes them with (protocolName): other spellings are edits. */
+const PROTOCOLS = [1, 6, 17, 58, 132, 136].map((n) => ({ n, bytes: Buffer.from(protocolName(n), 'latin1') }));
+
+/** Text of the IPv4 addresses met, by address: most flows repeat addresses, and the text is made once. */
+const IP_TEXTS_MAX = 1 << 16;
+
+export class CanonicalScanner {
+  private ipTexts = new IPv4Table<string>(1024);
+
+  /** The record of the line `bytes[start, end)`, or undefined when the line must go the general way. */
+  scan(bytes: Buffer, start: number, end: number): FlowRecord | undefined {
+    let i = start;
+    if (bytes[i] !== OPEN || bytes[end - 1] !== CLOSE) return undefined;
+    i++;
+    const r: Record<string, unknown> = {};
+    let seen = 0;
+    for (;;) {
+      // A key: one of the field names, once.
+      if (bytes[i] !== QUOTE) return undefined;
+      const keyStart = ++i;
+      while (i < end && bytes[i] !== QUOTE) i++;
+      const id = fieldAt(bytes, keyStart, i);
+      if (id < 0 || (seen & (1 << id)) !== 0) return undefined;
+      seen |= 1 << id;
+      if (bytes[++i] !== COLON) return undefined;
+      i++;
+      // Its value: text for the fields that take text, whole numbers for the others.
+      if (bytes[i] === QUOTE) {
+        const from = ++i;
+        i = stringEnd(bytes, i, end);
+        if (i < 0 || !this.text(r, id, bytes, from, i)) return undefined;
+        i++;
+      } else {
+        let n = 0;
+        const from = i;
+        for (let d = bytes[i]! - 48; d >= 0 && d <= 9 && i < end; d = bytes[++i]! - 48) n = n * 10 + d;
+        // No leading zero (not JSON), at most 15 digits (exact in a double, below MAX_SAFE_INTEGER).
+        const digits = i - from;
+        if (digits === 0 || digits > 15 || (bytes[from] === 48 && digits > 1)) return undefined;
+        if (!wholeNumber(r, id, n)) return undefined;
+      }
+      const c = bytes[i];
+      if (c === COMMA) {
+        i++;
+        continue;
+      }
+      if (c !== CLOSE || i !== end - 1) return undefined;
+      break;
+    }
+    return complete(r) ? (r as FlowRecord) : undefined;
+  }
+
+  /** Sets a field that takes text; false when the field takes no text or not this one. */
+  private text(r: Record<string, unknown>, id: Field, bytes: Buffer, from: number, to: number): boolean {
+    switch (id) {
+      case Field.time:
+      case Field.end_time: {
+        if (to - from !== ISO_TIME_LENGTH) return false;
+        const ms = parseIsoTimeBytes(bytes, from);
+        if (ms === undefined) return false;
+        if (id === Field.time) r.time = ms;
+        else r.end_time = ms;
+        return true;
+      }
+      case Field.src_ip:
+      case Field.dst_ip: {
+        const ip = this.ipv4(bytes, from, to);
+        if (ip === undefined) return false;
+        if (id === Field.src_ip) r.src_ip = ip;
+        else r.dst_ip = ip;
+        return true;
+      }
+      case Field.proto: {
+        for (const p of PROTOCOLS) {
+          if (!equal(bytes, from, to, p.bytes)) continue;
+          r.proto = p.n;
+          return true;
+        }
+        return false;
+      }
+      case Field.action:
+        return oneOf(r, 'action', ACTIONS, bytes, from, to);
+      case Field.reporter:
+        return oneOf(r, 'reporter', REPORTERS, bytes, from, to);
+      case Field.src_kind:
+        return oneOf(r, 'src_kind', KINDS, bytes, from, to);
+      case Field.dst_kind:
+        return oneOf(r, 'dst_kind', KINDS, bytes, from, to);
+      default:
+        if (id < Field.src_namespace) return false;
+        // ASCII without escapes (stringEnd checked): latin1 is its UTF-8.
+        r[FIELD_NAMES[id]!] = bytes.toString('latin1', from, to);
+        return true;
+    }
+  }
+
+  /** The text of canonical dotted-decimal IPv4 (what normaliseIp returns as given); undefined for anything else. */
+  private ipv4(bytes: Buffer, from: number, to: number): string | undefined {
+    let address = 0;
+    let octet = 0;
+    let digits = 0;
+    let dots = 0;
+    for (let i = from; i < to; i++) {
+      const c = bytes[i]!;
+      if (c === 46) {
+        if (digits === 0 || dots === 3) return undefined;
+        address = address * 256 + octet;
+        octet = 0;
+        digits = 0;
+        dots++;
+        continue;
+      }
+      const d = c - 48;
+      if (d < 0 || d > 9 || (digits > 0 && octet === 0)) return undefined;
+      octet = octet * 10 + d;
+      if (octet > 255) return undefined;
+      digits++;
+    }
+    if (dots !== 3 || digits === 0) return undefined;
+    address = address * 256 + octet;
+    let text = this.ipTexts.get(address);
+    if (text === undefined) {
+      if (this.ipTexts.size >= IP_TEXTS_MAX) this.ipTexts = new IPv4Table<string>(1024);
+      text = bytes.toString('latin1', from, to);
+      this.ipTexts.set(address, text);
+    }
+    return text;
+  }
+}
+
+/** The field named by `bytes[from, to)`, or -1. */
+function fieldAt(bytes: Uint8Array, from: number, to: number): number {
+  const candidates = BY_LENGTH[to - from];
+  if (candidates === undefined) return -1;
+  for (const f of candidates) if (equal(bytes, from, to, f.bytes)) return f.id;
+  return -1;
+}
+
+function equal(bytes: Uint8Array, from: number, to: number, expected: Buffer): boolean {
+  if (to - from !== expected.length) return false;
+  for (let i = 0; i < expected.length; i++) if (bytes[from + i] !== expected[i]) return false;
+  return true;
+}
+
+/** Index of the quote closing a string that starts at `i`; -1 when it holds an escape, a control or non-ASCII byte. */
+function stringEnd(bytes: Uint8Array, i: number, end: number): number {
+  for (; i < end; i++) {
+    const c = bytes[i]!;
+    if (c === QUOTE) return i;
+    if (c < 32 || c >= 127 || c === BACKSLASH) return -1;
+  }
+  return -1;
+}
+
+function oneOf(r: Record<string, unknown>, key: string, values: readonly string[], bytes: Uint8Array, from: number, to: number): boolean {
+  for (const v of values) {
+    if (to - from !== v.length) continue;
+    let same = true;
+    for (let i = 0; i < v.length && same; i++) same = bytes[from + i] === v.charCodeAt(i);
+    if (same) {
+      r[key] = v;
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Sets a field that takes a whole number in its range; false otherwise. */
+function wholeNumber(r: Record<string, unknown>, id: Field, n: number): boolean {
+  switch (id) {
+    case Field.src_port:
+      r.src_port = n;
+      return n <= 65535;
+    case Field.dst_port:
+      r.dst_port = n;
+      return n <= 65535;
+    case Field.dst_service_port:
+      r.dst_service_port = n;
+      return n <= 65535;
+    case Field.icmp_type:
+      r.icmp_type = n;
+      return n <= 255;
+    case Field.icmp_code:
+      r.icmp_code = n;
+      return n <= 255;
+    case Field.bytes:
+      r.bytes = n;
+      return true;
+    case Field.packets:
+      r.packets = n;
+      return true;
+    case Field.count:
+      r.count = n;
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** normaliseRecord's record-level checks: a record failing them goes the general way, which names the failure. */
+function complete(r: Record<string, unknown>): boolean {
+  const proto = r.proto as number | undefined;
+  if (proto === undefined || (r.dst_port === undefined && carriesPorts(proto))) return false;
+  const src = r.src_ip !== undefined || r.src_name !== undefined || r.src_kind !== undefined;
+  const dst = r.dst_ip !== undefined || r.dst_name !== undefined || r.dst_kind !== undefined;
+  return src && dst;
+}
