@@ -11,7 +11,7 @@
  */
 import type { FlowRecord } from '../flows/record.js';
 import type { ClusterView, Endpoint, Peer } from '../inventory/endpoint.js';
-import { BUILTIN_TIERS, type Cidr, type Direction, type EntityMatch, type PolicySet } from '../policy/model.js';
+import { BUILTIN_TIERS, type Cidr, type Direction, type EntityMatch, type Policy, type PolicySet } from '../policy/model.js';
 import { AddressSpace } from './address-space.js';
 import {
   CompiledPolicy,
@@ -64,6 +64,8 @@ export interface CompiledPolicySet {
   explain(flow: FlowRecord, src: Peer, dst: Peer): Explanation;
   /** Which policies apply to the endpoint in that direction, tier by tier in evaluation order. */
   applicablePolicies(endpoint: Endpoint, direction: Direction): readonly TierPolicies[];
+  /** The same, as the set's policies themselves, in evaluation order. */
+  policiesAt(endpoint: Endpoint, direction: Direction): readonly Policy[];
   cacheStats(): CacheStats;
 }
 
@@ -148,6 +150,12 @@ class PolicySetEvaluator implements CompiledPolicySet {
       tier: t.tier.name,
       policies: t.policies.map((p) => p.name),
     }));
+  }
+
+  policiesAt(endpoint: Endpoint, direction: Direction): readonly Policy[] {
+    const cls = this.endpoints.classOf(endpoint.id, endpoint);
+    if (cls === HOST_NETWORK) return [];
+    return this.programsOf(this.endpoints.classes[cls]!).applied[direction].flatMap((t) => t.policies.map((p) => p.policy));
   }
 
   cacheStats(): CacheStats {

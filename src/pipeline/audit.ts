@@ -7,6 +7,7 @@ import type { CompiledPolicySet } from '../engine/index.js';
 import type { DecodedFlow } from '../flows/record.js';
 import type { Peer } from '../inventory/endpoint.js';
 import { classify, observedMismatch } from './classify.js';
+import type { ViewDifference } from './view-difference.js';
 import type { Outcome } from './outcome.js';
 
 /** What the auditor needs of the inventory: time-aware resolution of one side of a flow. */
@@ -17,6 +18,8 @@ export interface PeerResolver {
 export interface AuditViews {
   readonly current: CompiledPolicySet;
   readonly proposed: CompiledPolicySet | undefined;
+  /** Which flows the proposed view decides as the current one (pipeline/view-difference.ts), when known. */
+  readonly difference?: ViewDifference;
 }
 
 export class Auditor {
@@ -31,13 +34,15 @@ export class Auditor {
   }
 
   audit(flow: DecodedFlow): Outcome {
-    const { current, proposed } = this.views;
+    const { current, proposed, difference } = this.views;
     const record = flow.record;
     const src = this.resolver.resolve(record, 'src');
     const dst = this.resolver.resolve(record, 'dst');
     const now = current.evaluate(record, src, dst);
-    // The same compiled set in both views means the proposal changes nothing (pipeline/context.ts).
-    const next = proposed === current ? now : proposed?.evaluate(record, src, dst);
+    // The same compiled set in both views means the proposal changes nothing (pipeline/context.ts); else the
+    // proposal may change nothing at these endpoints.
+    const next =
+      proposed === undefined ? undefined : proposed === current || difference?.decidesAlike(src, dst) === true ? now : proposed.evaluate(record, src, dst);
     return {
       flow,
       src,

@@ -9,9 +9,11 @@ import type { Inventory } from '../inventory/inventory.js';
 import { parseInventoryArg, snapshotTimes } from '../inventory/snapshot-arg.js';
 import { formatDiagnostic, type Diagnostic } from '../policy/diagnostics.js';
 import { loadResources } from '../policy/load.js';
+import { setContent } from '../policy/content.js';
 import type { PolicySet } from '../policy/model.js';
 import { checkTierReferences, currentView, overlay, proposedView } from '../policy/views.js';
 import type { AuditViews } from './audit.js';
+import { ViewDifference } from './view-difference.js';
 
 /** Where the proposed view comes from: a whole second set, a change laid over the current one, or staged kinds. */
 export type Proposal =
@@ -62,9 +64,16 @@ export async function loadAuditContext(sources: AuditSources): Promise<AuditCont
   // A proposal that changes nothing (`--staged` with no staged policies, a change that restates the set) is the
   // current set: compiled once, and the Auditor evaluates each flow once.
   const sameSets = proposedSet !== undefined && setFingerprint(proposedSet) === setFingerprint(current);
+  const compiledProposed =
+    proposedSet === undefined ? undefined : sameSets ? compiledCurrent : compilePolicySet(proposedSet, inventory);
+  const difference =
+    proposedSet === undefined || compiledProposed === undefined || sameSets
+      ? undefined
+      : ViewDifference.between({ set: current, compiled: compiledCurrent }, { set: proposedSet, compiled: compiledProposed });
   const views: AuditViews = {
     current: compiledCurrent,
-    proposed: proposedSet === undefined ? undefined : sameSets ? compiledCurrent : compilePolicySet(proposedSet, inventory),
+    proposed: compiledProposed,
+    ...(difference === undefined ? {} : { difference }),
   };
   return {
     views,
@@ -105,18 +114,5 @@ function setFingerprint(set: PolicySet): string {
 }
 
 function feedSet(h: Hash, set: PolicySet): void {
-  h.update(JSON.stringify([...set.tiers.values()].sort((a, b) => (a.name < b.name ? -1 : 1))));
-  for (const p of [...set.policies].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
-    h.update(JSON.stringify(p, canonicalReplacer));
-  }
-  h.update(JSON.stringify(set.networkSets, canonicalReplacer));
-}
-
-function canonicalReplacer(key: string, value: unknown): unknown {
-  if (key === 'origin') return undefined;
-  if (value instanceof Uint8Array) return Array.from(value);
-  if (value !== null && typeof value === 'object' && 'canonical' in value && 'matches' in value) {
-    return (value as { canonical: string }).canonical;
-  }
-  return value;
+  for (const piece of setContent(set)) h.update(piece);
 }

@@ -1,0 +1,39 @@
+/**
+ * What a policy set says, as text that two sets share exactly when they decide alike for the same reason: selectors
+ * by their canonical text, origins (file and line) left out, so moving a policy to another file changes nothing.
+ */
+import type { NetworkSet, Policy, PolicySet, Tier } from './model.js';
+
+/** The content of one policy, its id included. */
+export function policyContent(p: Policy): string {
+  return JSON.stringify(p, canonicalReplacer);
+}
+
+/** The tiers and network sets of a set: what every policy's evaluation also depends on. */
+export function contextContent(set: PolicySet): string {
+  return tiersContent(set.tiers) + networkSetsContent(set.networkSets);
+}
+
+function tiersContent(tiers: ReadonlyMap<string, Tier>): string {
+  return JSON.stringify([...tiers.values()].sort((a, b) => (a.name < b.name ? -1 : 1)));
+}
+
+function networkSetsContent(sets: readonly NetworkSet[]): string {
+  return JSON.stringify(sets, canonicalReplacer);
+}
+
+/** Every piece of a set's content, tiers first, policies by id, network sets last (what a hash is fed). */
+export function* setContent(set: PolicySet): Iterable<string> {
+  yield tiersContent(set.tiers);
+  for (const p of [...set.policies].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) yield policyContent(p);
+  yield networkSetsContent(set.networkSets);
+}
+
+function canonicalReplacer(key: string, value: unknown): unknown {
+  if (key === 'origin') return undefined;
+  if (value instanceof Uint8Array) return Array.from(value);
+  if (value !== null && typeof value === 'object' && 'canonical' in value && 'matches' in value) {
+    return (value as { canonical: string }).canonical;
+  }
+  return value;
+}
