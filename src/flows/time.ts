@@ -55,8 +55,15 @@ export function parseUtcTime(s: string): number | undefined {
 export function parseIsoTimeBytes(bytes: Uint8Array, at: number): number | undefined {
   if (bytes[at + 23] !== 90 || bytes[at + 10] !== 84 || bytes[at + 4] !== 45 || bytes[at + 7] !== 45) return undefined; // Z T - -
   if (bytes[at + 13] !== 58 || bytes[at + 16] !== 58 || bytes[at + 19] !== 46) return undefined; // : : .
-  const d = (i: number, count: number) => byteDigits(bytes, at + i, count);
-  return utcTime(d(0, 4), d(5, 2), d(8, 2), d(11, 2), d(14, 2), d(17, 2), d(20, 3));
+  return utcTime(
+    byteDigits(bytes, at, 4),
+    byteDigits(bytes, at + 5, 2),
+    byteDigits(bytes, at + 8, 2),
+    byteDigits(bytes, at + 11, 2),
+    byteDigits(bytes, at + 14, 2),
+    byteDigits(bytes, at + 17, 2),
+    byteDigits(bytes, at + 20, 3),
+  );
 }
 
 /** Epoch ms of the fields of a UTC time (each -1 when it was no number); undefined when one is out of range. */

@@ -34,12 +34,33 @@ const FIELD_NAMES: readonly string[] = [
   'dst_service_name', 'dst_service_namespace', 'dst_service_port_name',
 ];
 
-/** Field names as bytes, grouped by length: a key is found by its length, then compared byte by byte. */
-const BY_LENGTH: readonly (readonly { readonly id: Field; readonly bytes: Buffer }[])[] = (() => {
-  const table: { id: Field; bytes: Buffer }[][] = [];
-  FIELD_NAMES.forEach((name, id) => (table[name.length] ??= []).push({ id, bytes: Buffer.from(name, 'latin1') }));
+/**
+ * Field names by a hash of their length and three of their bytes (collision-free over the names; the multiplier
+ * is searched once at load): a key is found with one table read and one comparison.
+ */
+const KEY_TABLE_BITS = 8;
+const NAME_BYTES = FIELD_NAMES.map((name) => Buffer.from(name, 'latin1'));
+const KEY_MULTIPLIER = (() => {
+  for (let m = 3; m < 1 << 16; m += 2) {
+    const slots = new Set(NAME_BYTES.map((b) => keyHash(b, 0, b.length, m)));
+    if (slots.size === NAME_BYTES.length) return m;
+  }
+  throw new Error('canonical-scan: no collision-free key hash for the field names');
+})();
+const KEY_TABLE = (() => {
+  const table = new Int8Array(1 << KEY_TABLE_BITS).fill(-1);
+  NAME_BYTES.forEach((b, id) => (table[keyHash(b, 0, b.length, KEY_MULTIPLIER)] = id));
   return table;
 })();
+
+function keyHash(bytes: Uint8Array, from: number, to: number, multiplier: number): number {
+  // Length, first and last bytes, and the bytes 4 from either end (names are at least 4 long): no two names agree
+  // on all of them (icmp_type and icmp_code share length, ends and middle).
+  const n = to - from;
+  const mixed = (((n * 31 + bytes[from]!) * 31 + bytes[to - 1]!) * 31 + bytes[from + 3]!) * 31 + bytes[to - 4]!;
+  const h = Math.imul(mixed, multiplier);
+  return (h >>> 13) & ((1 << KEY_TABLE_BITS) - 1);
+}
 
 /** Enumerated values as JSON.parse would give them (one shared string each). */
 const ACTIONS = ['allow', 'deny'] as const;
@@ -177,10 +198,9 @@ export class CanonicalScanner {
 
 /** The field named by `bytes[from, to)`, or -1. */
 function fieldAt(bytes: Uint8Array, from: number, to: number): number {
-  const candidates = BY_LENGTH[to - from];
-  if (candidates === undefined) return -1;
-  for (const f of candidates) if (equal(bytes, from, to, f.bytes)) return f.id;
-  return -1;
+  if (to - from < 4) return -1;
+  const id = KEY_TABLE[keyHash(bytes, from, to, KEY_MULTIPLIER)]!;
+  return id >= 0 && equal(bytes, from, to, NAME_BYTES[id]!) ? id : -1;
 }
 
 function equal(bytes: Uint8Array, from: number, to: number, expected: Buffer): boolean {
