@@ -117,12 +117,19 @@ function closingBrace(line: LineBytes): number {
   return i;
 }
 
-/** `,"src_endpoint":"pod:ns/name"` and its dst twin as UTF-8, by endpoint id (ids are dense, process-wide). */
-const srcFields: Buffer[] = [];
-const dstFields: Buffer[] = [];
-function endpointField(fields: Buffer[], name: string, e: { readonly id: number; readonly key: string }): Buffer {
+/**
+ * `,"src_endpoint":"pod:ns/name"` and its dst twin as UTF-8, by endpoint id (ids are dense, process-wide). The
+ * arrays are kept without holes: an array written far past its end first turns into a dictionary, and every row
+ * would pay a hash lookup.
+ */
+const srcFields: (Buffer | undefined)[] = [];
+const dstFields: (Buffer | undefined)[] = [];
+function endpointField(fields: (Buffer | undefined)[], name: string, e: { readonly id: number; readonly key: string }): Buffer {
   let bytes = fields[e.id];
-  if (bytes === undefined) fields[e.id] = bytes = Buffer.from(`,"${name}":${JSON.stringify(e.key)}`);
+  if (bytes === undefined) {
+    while (fields.length <= e.id) fields.push(undefined);
+    fields[e.id] = bytes = Buffer.from(`,"${name}":${JSON.stringify(e.key)}`);
+  }
   return bytes;
 }
 

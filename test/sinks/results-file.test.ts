@@ -1,0 +1,55 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { KafkaFlowDecoder } from '../../src/sources/kafka/messages.js';
+import { openResultsFile } from '../../src/sinks/results-file.js';
+import type { Outcome } from '../../src/pipeline/outcome.js';
+import { batchOf, demoLines, demoState } from '../daemon/helpers.js';
+
+async function demoOutcomes(): Promise<Outcome[]> {
+  const { auditor } = await demoState();
+  return auditor.auditBatch(new KafkaFlowDecoder({ format: 'canonical' }).decode(batchOf(demoLines())).flows);
+}
+
+/**
+ * A stream that keeps what it is given, reading each chunk only when it completes the write, a tick later (as a
+ * file write does on the thread pool): a sink that reused a chunk's memory too early shows here.
+ */
+function recorder(fail?: Error): { stream: Writable; text: () => string } {
+  const chunks: Buffer[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      setImmediate(() => {
+        chunks.push(Buffer.from(chunk));
+        done(fail);
+      });
+    },
+  });
+  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
+}
+
+describe('openResultsFile (JSONL)', () => {
+  it('writes every batch in order, though a batch is written while the next is made', async () => {
+    const outcomes = await demoOutcomes();
+    const { stream, text } = recorder();
+    const sink = await openResultsFile('-', { withProposal: true, stdout: stream });
+    for (let i = 0; i < outcomes.length; i += 7) await sink.write(outcomes.slice(i, i + 7));
+    await sink.close();
+    const rows = text().trimEnd().split('\n');
+    expect(rows).toHaveLength(outcomes.length);
+    expect(rows.map((r) => (JSON.parse(r) as { src_port?: number }).src_port)).toEqual(outcomes.map((o) => o.flow.record.src_port));
+  });
+
+  it('reports a failed write, at the latest when closing', async () => {
+    const outcomes = await demoOutcomes();
+    const { stream } = recorder(new Error('disk full'));
+    stream.on('error', () => {});
+    const sink = await openResultsFile('-', { withProposal: true, stdout: stream });
+    const done = (async () => {
+      await sink.write(outcomes.slice(0, 5));
+      await sink.write(outcomes.slice(5, 10));
+      await sink.write(outcomes.slice(10, 15));
+      await sink.close();
+    })();
+    await expect(done).rejects.toThrow('disk full');
+  });
+});
