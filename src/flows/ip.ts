@@ -53,3 +53,34 @@ export function ipv4Number(text: string): number {
   if (dots !== 3 || digits === 0) return -1;
   return address * 256 + octet;
 }
+
+/**
+ * ipv4Number of ASCII text given as bytes (`bytes[from, to)`), for decoders that read lines as bytes; the same
+ * rules, kept next to it (a scan over bytes, not text made first and scanned again).
+ */
+export function ipv4NumberOfBytes(bytes: Uint8Array, from: number, to: number): number {
+  const n = to - from;
+  if (n < 7 || n > 15) return -1;
+  let address = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = from; i < to; i++) {
+    const c = bytes[i]!;
+    if (c === 46) {
+      if (digits === 0 || dots === 3) return -1;
+      address = address * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+      continue;
+    }
+    const d = c - 48;
+    if (d < 0 || d > 9 || (digits > 0 && octet === 0)) return -1;
+    octet = octet * 10 + d;
+    if (octet > 255) return -1;
+    digits++;
+  }
+  if (dots !== 3 || digits === 0) return -1;
+  return address * 256 + octet;
+}

@@ -8,6 +8,7 @@
  * same way, never a second grammar (test/flows/canonical-scan.test.ts compares the two on many mutated lines).
  */
 import { IPv4Table } from '../../inventory/ipv4-table.js';
+import { ipv4NumberOfBytes } from '../ip.js';
 import { carriesPorts, protocolName } from '../protocol.js';
 import type { FlowRecord } from '../record.js';
 import { ISO_TIME_LENGTH, parseIsoTimeBytes } from '../time.js';
@@ -164,28 +165,8 @@ export class CanonicalScanner {
 
   /** The text of canonical dotted-decimal IPv4 (what normaliseIp returns as given); undefined for anything else. */
   private ipv4(bytes: Buffer, from: number, to: number): string | undefined {
-    let address = 0;
-    let octet = 0;
-    let digits = 0;
-    let dots = 0;
-    for (let i = from; i < to; i++) {
-      const c = bytes[i]!;
-      if (c === 46) {
-        if (digits === 0 || dots === 3) return undefined;
-        address = address * 256 + octet;
-        octet = 0;
-        digits = 0;
-        dots++;
-        continue;
-      }
-      const d = c - 48;
-      if (d < 0 || d > 9 || (digits > 0 && octet === 0)) return undefined;
-      octet = octet * 10 + d;
-      if (octet > 255) return undefined;
-      digits++;
-    }
-    if (dots !== 3 || digits === 0) return undefined;
-    address = address * 256 + octet;
+    const address = ipv4NumberOfBytes(bytes, from, to);
+    if (address < 0) return undefined;
     let text = this.ipTexts.get(address);
     if (text === undefined) {
       if (this.ipTexts.size >= IP_TEXTS_MAX) this.ipTexts = new IPv4Table<string>(1024);
