@@ -198,7 +198,7 @@ async function daemonRun(r: DaemonRun): Promise<DaemonFigures> {
   const config = {
     ...resolveDaemonConfig(
       { topic: r.topic, group: r.group, policies: [r.policies], inventory: [r.inventory], staged: true, 'metrics-host': '127.0.0.1', 'metrics-port': 0, 'log-level': 'warn' },
-      // FLOWAUDIT_CONCURRENCY and the like tune the run as they tune a daemon.
+      // FLOWAUDIT_INSERT_ROWS and the like tune the run as they tune a daemon.
       process.env,
     ),
     kafka: r.kafka,
