@@ -56,14 +56,17 @@ export async function runCli(rawArgv: readonly string[], io: CliIO): Promise<Exi
       io.stderr.write(`error: ${err.message}\n`);
       return EXIT.input;
     }
+    // A file that cannot be read, or an output that cannot be made where it was asked for.
     const fsError = err as NodeJS.ErrnoException;
-    if (fsError.code === 'ENOENT' || fsError.code === 'EACCES' || fsError.code === 'EISDIR') {
-      io.stderr.write(`error: cannot read ${fsError.path ?? ''}: ${fsError.code}\n`);
+    if (fsError.code !== undefined && FILE_ERRORS.has(fsError.code) && fsError.path !== undefined) {
+      io.stderr.write(`error: cannot ${fsError.syscall === 'mkdir' || fsError.syscall === 'open' ? 'open' : 'read'} ${fsError.path}: ${fsError.code}\n`);
       return EXIT.input;
     }
     throw err;
   }
 }
+
+const FILE_ERRORS: ReadonlySet<string> = new Set(['ENOENT', 'EACCES', 'EISDIR', 'ENOTDIR', 'EEXIST', 'EROFS', 'EPERM']);
 
 /** The process entry point used by bin/flowaudit. */
 export async function main(): Promise<void> {

@@ -1,11 +1,10 @@
 /** Replay results to a file or stdout, as JSONL or CSV (chosen by the file extension). */
-import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { finished } from 'node:stream/promises';
 import { stringify } from 'csv-stringify/sync';
 import type { Outcome } from '../pipeline/outcome.js';
-import { csvHeader, toCsvRecord, writeJsonRow } from '../pipeline/output-row.js';
+import { csvHeader, type RowBytes, toCsvRecord, writeJsonRow } from '../pipeline/output-row.js';
+import { PieceBatch } from './piece-batch.js';
 import { Utf8Batch } from './utf8-batch.js';
 import { writeAndRelease, writeChunk } from './write-stream.js';
 
@@ -29,67 +28,99 @@ export async function openResultsFile(
   opts: { withProposal: boolean; stdout: NodeJS.WritableStream },
 ): Promise<OutcomeSink> {
   const format = path === '-' ? 'jsonl' : resultsFormatFor(path);
-  let stream: NodeJS.WritableStream;
-  if (path === '-') stream = opts.stdout;
-  else {
-    await mkdir(dirname(path), { recursive: true });
-    stream = createWriteStream(path);
-  }
+  const out = path === '-' ? streamOutput(opts.stdout) : await fileOutput(path);
   let headerDone = false;
-  const rows = new DoubleBuffer(stream);
   return {
     async write(batch) {
       if (batch.length === 0) return;
       if (format === 'jsonl') {
-        const buffer = await rows.free();
-        for (const o of batch) writeJsonRow(o, buffer);
-        rows.send(buffer);
+        const rows = await out.rows.free();
+        for (const o of batch) writeJsonRow(o, rows);
+        out.rows.send();
         return;
       }
       const records = batch.map((o) => toCsvRecord(o, opts.withProposal));
       if (!headerDone) records.unshift(csvHeader(opts.withProposal));
       headerDone = true;
-      await writeChunk(stream, stringify(records, CSV_OPTIONS));
+      await out.text(stringify(records, CSV_OPTIONS));
     },
     async close() {
-      await rows.flushed();
-      if (format === 'csv' && !headerDone) await writeChunk(stream, stringify([csvHeader(opts.withProposal)], CSV_OPTIONS));
-      if (path !== '-') {
-        stream.end();
-        await finished(stream as NodeJS.WritableStream & import('node:stream').Writable);
-      }
+      await out.rows.flushed();
+      if (format === 'csv' && !headerDone) await out.text(stringify([csvHeader(opts.withProposal)], CSV_OPTIONS));
+      await out.close();
+    },
+  };
+}
+
+/** Where results go: JSONL rows a batch at a time (TakingTurns), or text (CSV). */
+interface Output {
+  readonly rows: { free(): Promise<RowBytes>; send(): void; flushed(): Promise<void> };
+  text(text: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** stdout: rows copied into two buffers taking turns; waits for 'drain' when the stream's buffer is full. */
+function streamOutput(stream: NodeJS.WritableStream): Output {
+  return {
+    rows: new TakingTurns([new Utf8Batch(), new Utf8Batch()], (rows) => writeAndRelease(stream, rows.take())),
+    text: (text) => writeChunk(stream, text),
+    close: async () => {},
+  };
+}
+
+/** A file: rows as pieces written with writev, one write at a time, in order. */
+async function fileOutput(path: string): Promise<Output> {
+  await mkdir(dirname(path), { recursive: true });
+  const handle = await open(path, 'w');
+  let last: Promise<unknown> = Promise.resolve();
+  const inOrder = (write: () => Promise<unknown>): Promise<void> => {
+    const done = last.then(write);
+    last = done;
+    return done.then(() => {});
+  };
+  return {
+    rows: new TakingTurns([new PieceBatch(), new PieceBatch()], (rows) => {
+      const pieces = rows.take();
+      return inOrder(() => handle.writev(pieces));
+    }),
+    text: (text) => inOrder(() => handle.write(text)),
+    close: async () => {
+      await last;
+      await handle.close();
     },
   };
 }
 
 /**
- * Two row buffers taking turns: one batch's rows are written while the next batch's are made in the other, so the
- * thread does not wait for each write (waiting for every write's callback cost about 5% of a replay to
- * /dev/null). A buffer is reused only once the stream is done with its bytes: at most two batches of rows are held.
+ * Two row collectors taking turns: one batch's rows are written while the next batch's are made in the other, so
+ * the thread does not wait for each write (waiting for every write cost about 5% of a replay). A collector is
+ * reused only once its write is done: at most two batches of rows are held.
  */
-class DoubleBuffer {
-  private readonly buffers = [new Utf8Batch(), new Utf8Batch()] as const;
+class TakingTurns<C extends RowBytes> {
   private readonly writes: [Promise<void>, Promise<void>] = [Promise.resolve(), Promise.resolve()];
   private turn: 0 | 1 = 0;
 
-  constructor(private readonly stream: NodeJS.WritableStream) {}
+  constructor(
+    private readonly collectors: readonly [C, C],
+    private readonly write: (rows: C) => Promise<void>,
+  ) {}
 
-  /** The buffer whose turn it is, once its last write is done (rejects when that write failed). */
-  async free(): Promise<Utf8Batch> {
+  /** The collector whose turn it is, once its last write is done (rejects when that write failed). */
+  async free(): Promise<C> {
     await this.writes[this.turn];
-    return this.buffers[this.turn];
+    return this.collectors[this.turn];
   }
 
-  /** Writes what `buffer` (the one `free` gave) holds, and gives the turn to the other buffer. */
-  send(buffer: Utf8Batch): void {
-    const written = writeAndRelease(this.stream, buffer.take());
-    // Awaited at the buffer's next turn or at close; until then a failure must not count as unhandled.
+  /** Writes what the collector `free` gave holds, and gives the turn to the other collector. */
+  send(): void {
+    const written = this.write(this.collectors[this.turn]);
+    // Awaited at the collector's next turn or at close; until then a failure must not count as unhandled.
     written.catch(() => {});
     this.writes[this.turn] = written;
     this.turn = this.turn === 0 ? 1 : 0;
   }
 
-  /** Resolves once both buffers' writes are done; rejects when one failed. */
+  /** Resolves once both collectors' writes are done; rejects when one failed. */
   async flushed(): Promise<void> {
     await Promise.all(this.writes);
   }

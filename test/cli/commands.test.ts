@@ -51,6 +51,18 @@ describe('replay', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('names an output it cannot make (its folder would be a file), and exits 1', async () => {
+    const r = await runCapture(['replay', '--flows', `${F}/flows.jsonl`, '--policies', `${F}/cluster.yaml`, '--out', join(`${F}/flows.jsonl`, 'results.jsonl')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`error: cannot open ${F}/flows.jsonl: EEXIST\n`);
+  });
+
+  it('names a flow file it cannot read, and exits 1', async () => {
+    const r = await runCapture(['replay', '--flows', `${F}/no-such-flows.jsonl`, '--policies', `${F}/cluster.yaml`, '--out', '-']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`error: cannot open ${F}/no-such-flows.jsonl: ENOENT`);
+  });
+
   it('exits 2 on conflicting flags', async () => {
     const r = await runCapture(['replay', '--flows', 'x', '--policies', 'y', '--staged', '--change', 'z']);
     expect(r.code).toBe(2);

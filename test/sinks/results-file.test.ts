@@ -1,3 +1,6 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { KafkaFlowDecoder } from '../../src/sources/kafka/messages.js';
@@ -52,4 +55,24 @@ describe('openResultsFile (JSONL)', () => {
     })();
     await expect(done).rejects.toThrow('disk full');
   });
+
+  it('writes a file with the bytes stdout gets, a batch of more pieces than one writev takes included', async () => {
+    const outcomes = await demoOutcomes();
+    // Over 3,000 rows of 3-4 pieces in one batch: past IOV_MAX (1024) pieces.
+    const big = Array.from({ length: 10 }, () => outcomes).flat();
+    const { stream, text } = recorder();
+    const toStdout = await openResultsFile('-', { withProposal: true, stdout: stream });
+    const file = join(await mkdtemp(join(tmpdir(), 'flowaudit-results-')), 'out', 'results.jsonl');
+    const toFile = await openResultsFile(file, { withProposal: true, stdout: stream });
+    for (const sink of [toStdout, toFile]) {
+      await sink.write(outcomes.slice(0, 3));
+      await sink.write(big);
+      await sink.write(outcomes.slice(3));
+      await sink.close();
+    }
+    const written = await readFile(file, 'utf8');
+    expect(written.split('\n')).toHaveLength(outcomes.length * 11 + 1);
+    expect(written).toBe(text());
+  });
 });
+

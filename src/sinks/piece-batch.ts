@@ -1,0 +1,29 @@
+/**
+ * Rows as the pieces they are made of, for a file written with writev: the input line's bytes where they were
+ * read, the pieces rows share (endpoint and verdict columns, made once) as they are. Nothing is copied on the
+ * thread that evaluates; the kernel gathers the pieces when the write runs on libuv's thread pool (which also
+ * writes past IOV_MAX pieces and partial writes, so one writev call takes any number). The pieces must stay as
+ * they are until their write is done: lines keep their chunks, shared pieces never change.
+ */
+export class PieceBatch {
+  private pieces: Buffer[] = [];
+
+  add(text: string): void {
+    this.pieces.push(Buffer.from(text));
+  }
+
+  addBytes(bytes: Uint8Array): void {
+    this.pieces.push(bytes as Buffer);
+  }
+
+  addRange(bytes: Buffer, start: number, end: number): void {
+    this.pieces.push(bytes.subarray(start, end));
+  }
+
+  /** The pieces added since the last call, in order. */
+  take(): Buffer[] {
+    const taken = this.pieces;
+    this.pieces = [];
+    return taken;
+  }
+}
