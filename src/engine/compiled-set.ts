@@ -14,6 +14,7 @@ import type { ClusterView, Endpoint, Peer } from '../inventory/endpoint.js';
 import { BUILTIN_TIERS, type Cidr, type Direction, type EntityMatch, type Policy, type PolicySet } from '../policy/model.js';
 import { AddressSpace } from './address-space.js';
 import {
+  type AppliedTier,
   CompiledPolicy,
   type CompiledTier,
   comparePolicies,
@@ -144,18 +145,17 @@ class PolicySetEvaluator implements CompiledPolicySet {
   }
 
   applicablePolicies(endpoint: Endpoint, direction: Direction): readonly TierPolicies[] {
-    const cls = this.endpoints.classOf(endpoint.id, endpoint);
-    if (cls === HOST_NETWORK) return [];
-    return this.programsOf(this.endpoints.classes[cls]!).applied[direction].map((t) => ({
-      tier: t.tier.name,
-      policies: t.policies.map((p) => p.name),
-    }));
+    return this.appliedAt(endpoint, direction).map((t) => ({ tier: t.tier.name, policies: t.policies.map((p) => p.name) }));
   }
 
   policiesAt(endpoint: Endpoint, direction: Direction): readonly Policy[] {
+    return this.appliedAt(endpoint, direction).flatMap((t) => t.policies.map((p) => p.policy));
+  }
+
+  /** The tiers of policies applying to the endpoint in that direction; none for a host-networked pod. */
+  private appliedAt(endpoint: Endpoint, direction: Direction): readonly AppliedTier[] {
     const cls = this.endpoints.classOf(endpoint.id, endpoint);
-    if (cls === HOST_NETWORK) return [];
-    return this.programsOf(this.endpoints.classes[cls]!).applied[direction].flatMap((t) => t.policies.map((p) => p.policy));
+    return cls === HOST_NETWORK ? [] : this.programsOf(this.endpoints.classes[cls]!).applied[direction];
   }
 
   cacheStats(): CacheStats {

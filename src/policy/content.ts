@@ -4,9 +4,18 @@
  */
 import type { NetworkSet, Policy, PolicySet, Tier } from './model.js';
 
-/** The content of one policy, its id included. */
+/**
+ * The content of one policy, its id included. Made once per policy object: loading asks for it several times
+ * (the views' fingerprints, the policy version, which policies a proposal changes), and policies never change.
+ */
+const contents = new WeakMap<Policy, string>();
 export function policyContent(p: Policy): string {
-  return JSON.stringify(p, canonicalReplacer);
+  let content = contents.get(p);
+  if (content === undefined) {
+    content = JSON.stringify(p, canonicalReplacer);
+    contents.set(p, content);
+  }
+  return content;
 }
 
 /** The tiers and network sets of a set: what every policy's evaluation also depends on. */
