@@ -45,9 +45,13 @@ export async function openResultsFile(
       await out.text(stringify(records, CSV_OPTIONS));
     },
     async close() {
-      await out.rows.flushed();
-      if (format === 'csv' && !headerDone) await out.text(stringify([csvHeader(opts.withProposal)], CSV_OPTIONS));
-      await out.close();
+      try {
+        await out.rows.flushed();
+        if (format === 'csv' && !headerDone) await out.text(stringify([csvHeader(opts.withProposal)], CSV_OPTIONS));
+      } finally {
+        // A file is closed even when a write failed (the failure is what close reports).
+        await out.close();
+      }
     },
   };
 }
@@ -85,8 +89,11 @@ async function fileOutput(path: string): Promise<Output> {
     }),
     text: (text) => inOrder(() => handle.write(text)),
     close: async () => {
-      await last;
-      await handle.close();
+      try {
+        await last;
+      } finally {
+        await handle.close();
+      }
     },
   };
 }
