@@ -57,9 +57,10 @@ function general(line: string): { record: unknown; verbatim: boolean } | undefin
   return { record: r, verbatim: decoder.verbatim === true };
 }
 
-function scan(line: string): Record<string, unknown> | undefined {
+/** `scanner` remembers the key order of the lines it read before (tried first on the next line). */
+function scan(line: string, scanner = new CanonicalScanner()): Record<string, unknown> | undefined {
   const bytes = Buffer.from(`#${line}#`); // not at the start of its buffer, and not up to its end
-  return new CanonicalScanner().scan(bytes, 1, bytes.length - 1) as Record<string, unknown> | undefined;
+  return scanner.scan(bytes, 1, bytes.length - 1) as Record<string, unknown> | undefined;
 }
 
 describe('CanonicalScanner', () => {
@@ -76,8 +77,9 @@ describe('CanonicalScanner', () => {
     const lines = readFileSync('fixtures/demo/flows.jsonl', 'utf8').split('\n');
     const shaped = lines.map((l) => l.replace(/"time":"([^"]*)Z"/, (_, t: string) => `"time":"${t}.000Z"`).replace(/,"expect":"[^"]*"/, ''));
     let read = 0;
+    const scanner = new CanonicalScanner();
     for (const line of shaped) {
-      const scanned = scan(line);
+      const scanned = scan(line, scanner);
       const expected = general(line);
       if (scanned === undefined) continue;
       read++;
@@ -105,11 +107,14 @@ describe('CanonicalScanner', () => {
 
   it('never reads a line otherwise than the general way: 60,000 mutated lines', () => {
     const next = random(20261128);
+    const scanner = new CanonicalScanner();
     let read = 0;
     for (let n = 0; n < 60_000; n++) {
       let line = SHAPED[n % SHAPED.length]!;
+      // Every other mutation is read right after its line as it was, whose key order the scanner tries first.
+      if (n % 2 === 0) scan(line, scanner);
       for (let m = 1 + Math.floor(next() * 3); m > 0; m--) line = mutate(line, next);
-      const scanned = scan(line);
+      const scanned = scan(line, n % 2 === 0 ? scanner : new CanonicalScanner());
       if (scanned === undefined) continue;
       read++;
       const expected = general(line);

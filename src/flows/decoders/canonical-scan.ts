@@ -41,6 +41,8 @@ const FIELD_NAMES: readonly string[] = [
  */
 const KEY_TABLE_BITS = 8;
 const NAME_BYTES = FIELD_NAMES.map((name) => Buffer.from(name, 'latin1'));
+/** A key as it follows its opening quote: the name, its closing quote and the colon. */
+const KEY_TOKENS = FIELD_NAMES.map((name) => Buffer.from(`${name}":`, 'latin1'));
 const KEY_MULTIPLIER = (() => {
   for (let m = 3; m < 1 << 16; m += 2) {
     const slots = new Set(NAME_BYTES.map((b) => keyHash(b, 0, b.length, m)));
@@ -75,6 +77,8 @@ const IP_TEXTS_MAX = 1 << 16;
 
 export class CanonicalScanner {
   private ipTexts = new IPv4Table<string>(1024);
+  /** The field of each key of the last line read, by place (-1: none yet); a line has at most one key per field. */
+  private readonly keyOrder = new Int8Array(FIELD_NAMES.length).fill(-1);
 
   /** The record of the line `bytes[start, end)`, or undefined when the line must go the general way. */
   scan(bytes: Buffer, start: number, end: number): FlowRecord | undefined {
@@ -83,21 +87,29 @@ export class CanonicalScanner {
     i++;
     const r: Record<string, unknown> = {};
     let seen = 0;
-    for (;;) {
-      // A key: one of the field names, once.
+    for (let k = 0; ; k++) {
+      // A key: one of the field names, once. Lines from one exporter keep one key order, so the key the last line
+      // had at this place is tried first: one comparison, no search for the closing quote, no hash.
       if (bytes[i] !== QUOTE) return undefined;
-      const keyStart = ++i;
-      while (i < end && bytes[i] !== QUOTE) i++;
-      const id = fieldAt(bytes, keyStart, i);
-      if (id < 0 || (seen & (1 << id)) !== 0) return undefined;
-      seen |= 1 << id;
-      if (bytes[++i] !== COLON) return undefined;
       i++;
+      let id = this.keyOrder[k]!;
+      if (id >= 0 && startsWith(bytes, i, end, KEY_TOKENS[id]!)) i += KEY_TOKENS[id]!.length;
+      else {
+        const keyStart = i;
+        while (i < end && bytes[i] !== QUOTE) i++;
+        id = fieldAt(bytes, keyStart, i);
+        if (id < 0 || bytes[++i] !== COLON) return undefined;
+        i++;
+        this.keyOrder[k] = id;
+      }
+      if ((seen & (1 << id)) !== 0) return undefined;
+      seen |= 1 << id;
       // Its value: text for the fields that take text, whole numbers for the others.
       if (bytes[i] === QUOTE) {
         const from = ++i;
-        i = stringEnd(bytes, i, end);
-        if (i < 0 || !this.text(r, id, bytes, from, i)) return undefined;
+        // A time is read where it stands: parseIsoTimeBytes checks each of its bytes, so none is a quote or escape.
+        i = id === Field.time || id === Field.end_time ? from + ISO_TIME_LENGTH : stringEnd(bytes, i, end);
+        if (i < 0 || i >= end || bytes[i] !== QUOTE || !this.text(r, id, bytes, from, i)) return undefined;
         i++;
       } else {
         let n = 0;
@@ -116,7 +128,7 @@ export class CanonicalScanner {
       if (c !== CLOSE || i !== end - 1) return undefined;
       break;
     }
-    return complete(r) ? (r as FlowRecord) : undefined;
+    return complete(r, seen) ? (r as FlowRecord) : undefined;
   }
 
   /** Sets a field that takes text; false when the field takes no text or not this one. */
@@ -124,7 +136,6 @@ export class CanonicalScanner {
     switch (id) {
       case Field.time:
       case Field.end_time: {
-        if (to - from !== ISO_TIME_LENGTH) return false;
         const ms = parseIsoTimeBytes(bytes, from);
         if (ms === undefined) return false;
         if (id === Field.time) r.time = ms;
@@ -148,18 +159,50 @@ export class CanonicalScanner {
         return false;
       }
       case Field.action:
-        return oneOf(r, 'action', ACTIONS, bytes, from, to);
+        return (r.action = oneOf(ACTIONS, bytes, from, to)) !== undefined;
       case Field.reporter:
-        return oneOf(r, 'reporter', REPORTERS, bytes, from, to);
+        return (r.reporter = oneOf(REPORTERS, bytes, from, to)) !== undefined;
       case Field.src_kind:
-        return oneOf(r, 'src_kind', KINDS, bytes, from, to);
+        return (r.src_kind = oneOf(KINDS, bytes, from, to)) !== undefined;
       case Field.dst_kind:
-        return oneOf(r, 'dst_kind', KINDS, bytes, from, to);
-      default:
-        if (id < Field.src_namespace) return false;
-        // ASCII without escapes (stringEnd checked): latin1 is its UTF-8.
-        r[FIELD_NAMES[id]!] = bytes.toString('latin1', from, to);
+        return (r.dst_kind = oneOf(KINDS, bytes, from, to)) !== undefined;
+      // ASCII without escapes (stringEnd checked): latin1 is its UTF-8. Stores by name, one per field: a store
+      // under a computed key goes through V8's slowest (megamorphic) path.
+      case Field.src_namespace:
+        r.src_namespace = latin1(bytes, from, to);
         return true;
+      case Field.src_name:
+        r.src_name = latin1(bytes, from, to);
+        return true;
+      case Field.src_service_account:
+        r.src_service_account = latin1(bytes, from, to);
+        return true;
+      case Field.src_name_aggr:
+        r.src_name_aggr = latin1(bytes, from, to);
+        return true;
+      case Field.dst_namespace:
+        r.dst_namespace = latin1(bytes, from, to);
+        return true;
+      case Field.dst_name:
+        r.dst_name = latin1(bytes, from, to);
+        return true;
+      case Field.dst_service_account:
+        r.dst_service_account = latin1(bytes, from, to);
+        return true;
+      case Field.dst_name_aggr:
+        r.dst_name_aggr = latin1(bytes, from, to);
+        return true;
+      case Field.dst_service_name:
+        r.dst_service_name = latin1(bytes, from, to);
+        return true;
+      case Field.dst_service_namespace:
+        r.dst_service_namespace = latin1(bytes, from, to);
+        return true;
+      case Field.dst_service_port_name:
+        r.dst_service_port_name = latin1(bytes, from, to);
+        return true;
+      default:
+        return false;
     }
   }
 
@@ -184,6 +227,13 @@ function fieldAt(bytes: Uint8Array, from: number, to: number): number {
   return id >= 0 && equal(bytes, from, to, NAME_BYTES[id]!) ? id : -1;
 }
 
+/** Whether `bytes[at, end)` starts with `token`. */
+function startsWith(bytes: Uint8Array, at: number, end: number, token: Buffer): boolean {
+  if (at + token.length > end) return false;
+  for (let i = 0; i < token.length; i++) if (bytes[at + i] !== token[i]) return false;
+  return true;
+}
+
 function equal(bytes: Uint8Array, from: number, to: number, expected: Buffer): boolean {
   if (to - from !== expected.length) return false;
   for (let i = 0; i < expected.length; i++) if (bytes[from + i] !== expected[i]) return false;
@@ -200,17 +250,19 @@ function stringEnd(bytes: Uint8Array, i: number, end: number): number {
   return -1;
 }
 
-function oneOf(r: Record<string, unknown>, key: string, values: readonly string[], bytes: Uint8Array, from: number, to: number): boolean {
+/** The member of `values` that `bytes[from, to)` spells (the shared string JSON.parse would give), or undefined. */
+function oneOf<V extends string>(values: readonly V[], bytes: Uint8Array, from: number, to: number): V | undefined {
   for (const v of values) {
-    if (to - from !== v.length) continue;
+    if (to - from !== v.length || bytes[from] !== v.charCodeAt(0)) continue;
     let same = true;
-    for (let i = 0; i < v.length && same; i++) same = bytes[from + i] === v.charCodeAt(i);
-    if (same) {
-      r[key] = v;
-      return true;
-    }
+    for (let i = 1; i < v.length && same; i++) same = bytes[from + i] === v.charCodeAt(i);
+    if (same) return v;
   }
-  return false;
+  return undefined;
+}
+
+function latin1(bytes: Buffer, from: number, to: number): string {
+  return bytes.toString('latin1', from, to);
 }
 
 /** Sets a field that takes a whole number in its range; false otherwise. */
@@ -245,11 +297,15 @@ function wholeNumber(r: Record<string, unknown>, id: Field, n: number): boolean 
   }
 }
 
-/** normaliseRecord's record-level checks: a record failing them goes the general way, which names the failure. */
-function complete(r: Record<string, unknown>): boolean {
-  const proto = r.proto as number | undefined;
-  if (proto === undefined || (r.dst_port === undefined && carriesPorts(proto))) return false;
-  const src = r.src_ip !== undefined || r.src_name !== undefined || r.src_kind !== undefined;
-  const dst = r.dst_ip !== undefined || r.dst_name !== undefined || r.dst_kind !== undefined;
-  return src && dst;
+/** Either side needs an address, a name or a kind (normaliseRecord). */
+const SRC_SIDE = (1 << Field.src_ip) | (1 << Field.src_name) | (1 << Field.src_kind);
+const DST_SIDE = (1 << Field.dst_ip) | (1 << Field.dst_name) | (1 << Field.dst_kind);
+
+/**
+ * normaliseRecord's record-level checks, from the fields seen (reading them back from a record of one of several
+ * shapes costs more): a record failing them goes the general way, which names the failure.
+ */
+function complete(r: Record<string, unknown>, seen: number): boolean {
+  if ((seen & (1 << Field.proto)) === 0 || (seen & SRC_SIDE) === 0 || (seen & DST_SIDE) === 0) return false;
+  return (seen & (1 << Field.dst_port)) !== 0 || !carriesPorts(r.proto as number);
 }
