@@ -3,7 +3,7 @@ import { DecodeFailure, type DecodeReason, type SkipReason, SkippedLine } from '
 import { createDecoder, type DecoderOptions, type FlowDecoder, type FlowFormat } from './decoders/index.js';
 import { DETECTION_LINES, detectFormat } from './detect.js';
 import { type FlowSource, isOversized, type ReadOptions, readFlowLines, type SourceLine } from './read.js';
-import type { DeadLetter, DecodedFlow } from './record.js';
+import { type DeadLetter, type DecodedFlow, decodedFlow } from './record.js';
 
 /**
  * The decoding stage: batches of source lines in, batches of decoded flows out. Failures go to the dead-letter
@@ -57,7 +57,7 @@ export async function* decodeFlowLines(
       }
       const scanned = current.scan?.(l.bytes, l.start, l.end);
       if (scanned !== undefined) {
-        flows.push({ record: scanned, pos, json: l });
+        flows.push({ record: scanned.record, pos, json: l, srcV4: scanned.srcV4, dstV4: scanned.dstV4 });
         continue;
       }
       const text = l.text;
@@ -66,7 +66,7 @@ export async function* decodeFlowLines(
       else if (out instanceof DecodeFailure) {
         letters.push(deadLetter(pos, out, text));
         stats.deadLetters.add(out.reason);
-      } else flows.push({ record: out, pos, json: current.verbatim === true ? l : undefined });
+      } else flows.push(decodedFlow(out, pos, current.verbatim === true ? l : undefined));
     }
     stats.decoded += flows.length;
     if (letters.length > 0) await options.deadLetters.write(letters);

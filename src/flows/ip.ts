@@ -23,6 +23,11 @@ export function normaliseHostIp(text: string): string | undefined {
   return prefix === (ip.includes(':') ? '128' : '32') ? ip : undefined;
 }
 
+/** ipv4Number of a flow's address, which may be absent. */
+export function ipv4NumberOf(ip: string | undefined): number {
+  return ip === undefined ? -1 : ipv4Number(ip);
+}
+
 /**
  * The address of IPv4 text in the canonical form normaliseIp gives (dotted decimal, no leading zeros) as an
  * unsigned 32-bit number; -1 for anything else (IPv6 text, or text that is no canonical IPv4 address).

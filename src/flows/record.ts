@@ -1,4 +1,5 @@
 import type { Labels } from '../selector/types.js';
+import { ipv4NumberOf } from './ip.js';
 
 /** Where a record came from, for dead letters and result rows. */
 export type SourcePosition =
@@ -101,6 +102,17 @@ export interface DecodedFlow {
    * record again.
    */
   readonly json: LineBytes | undefined;
+  /**
+   * The record's src_ip and dst_ip as IPv4 numbers (flows/ip.ts ipv4Number; -1: no address, or not IPv4), as the
+   * decoder read them: the inventory looks addresses up by number, and the byte scanner has the number already.
+   */
+  readonly srcV4: number;
+  readonly dstV4: number;
+}
+
+/** A DecodedFlow of a record whose addresses were read as text. */
+export function decodedFlow(record: FlowRecord, pos: SourcePosition, json: LineBytes | undefined): DecodedFlow {
+  return { record, pos, json, srcV4: ipv4NumberOf(record.src_ip), dstV4: ipv4NumberOf(record.dst_ip) };
 }
 
 /** A line as it was read: `bytes[start, end)`, without its line break. */

@@ -4,7 +4,7 @@ import type { Diagnostic } from '../policy/diagnostics.js';
 import type { Labels } from '../selector/types.js';
 import type { ClusterView, Endpoint, NamespaceInfo, Peer, PodEndpoint, ServiceAccountInfo } from './endpoint.js';
 import { NAMESPACE_LABEL, ORCHESTRATOR_LABEL, SERVICE_ACCOUNT_LABEL } from './observe.js';
-import { ipv4Number } from '../flows/ip.js';
+import { ipv4Number, ipv4NumberOf } from '../flows/ip.js';
 import { IPv4Table } from './ipv4-table.js';
 import { type AddressPeer, type EndpointPeer, flowEndpointPeer, sharedAddressPeer, sharedEndpointPeer } from './peers.js';
 import type { TimeWindows } from './windows.js';
@@ -107,26 +107,33 @@ export class Inventory implements ClusterView {
    * its IP → the endpoint holding that IP; else its namespace and name → that pod (or its name → that host
    * endpoint); else its namespace and labels → a synthetic pod endpoint, one per distinct (namespace, name,
    * labels); else its IP → an `address` peer; else `unresolved`.
+   * `v4` is the side's IP as ipv4Number gives it, when the caller has it (DecodedFlow); else it is read from the text.
    */
-  resolve(record: FlowRecord, side: 'src' | 'dst'): Peer {
+  resolve(record: FlowRecord, side: 'src' | 'dst', v4?: number): Peer {
     // Fields read by name (not `record[side + '_ip']`): keyed loads with changing keys are slow in V8.
+    const ip = side === 'src' ? record.src_ip : record.dst_ip;
+    const address = v4 ?? ipv4NumberOf(ip);
+    // The commonest case reads nothing else of the record: an IPv4 address an endpoint held at the time.
+    const holder = address >= 0 ? this.holderOfV4(address, record.time) : undefined;
+    if (holder !== undefined) return this.checked(holder, side === 'src' ? record.src_labels : record.dst_labels);
     return side === 'src'
-      ? this.resolveSide(record.time, record.src_ip, record.src_name, record.src_namespace, record.src_labels, record.src_kind, record.src_service_account)
-      : this.resolveSide(record.time, record.dst_ip, record.dst_name, record.dst_namespace, record.dst_labels, record.dst_kind, record.dst_service_account);
+      ? this.resolveSide(record.time, ip, address, record.src_name, record.src_namespace, record.src_labels, record.src_kind, record.src_service_account)
+      : this.resolveSide(record.time, ip, address, record.dst_name, record.dst_namespace, record.dst_labels, record.dst_kind, record.dst_service_account);
   }
 
+  /** `resolve` past an IPv4 address no endpoint held. */
   private resolveSide(
     time: number | undefined,
     ip: string | undefined,
+    v4: number,
     name: string | undefined,
     namespace: string | undefined,
     labels: Labels | undefined,
     kind: EndpointKindHint | undefined,
     serviceAccount: string | undefined,
   ): Peer {
-    const v4 = ip === undefined ? -1 : ipv4Number(ip);
-    if (ip !== undefined) {
-      const peer = v4 >= 0 ? this.holderOfV4(v4, time) : this.ix.byIp.get(ip)?.at(time);
+    if (ip !== undefined && v4 < 0) {
+      const peer = this.ix.byIp.get(ip)?.at(time);
       if (peer !== undefined) return this.checked(peer, labels);
     }
     if (name !== undefined && (kind === undefined || kind === 'pod' || kind === 'host')) {

@@ -12,7 +12,8 @@ import type { Outcome } from './outcome.js';
 
 /** What the auditor needs of the inventory: time-aware resolution of one side of a flow. */
 export interface PeerResolver {
-  resolve(record: DecodedFlow['record'], side: 'src' | 'dst'): Peer;
+  /** `v4`: the side's IP as a number, as DecodedFlow has it. */
+  resolve(record: DecodedFlow['record'], side: 'src' | 'dst', v4: number): Peer;
 }
 
 export interface AuditViews {
@@ -36,8 +37,8 @@ export class Auditor {
   audit(flow: DecodedFlow): Outcome {
     const { current, proposed, difference } = this.views;
     const record = flow.record;
-    const src = this.resolver.resolve(record, 'src');
-    const dst = this.resolver.resolve(record, 'dst');
+    const src = this.resolver.resolve(record, 'src', flow.srcV4);
+    const dst = this.resolver.resolve(record, 'dst', flow.dstV4);
     const now = current.evaluate(record, src, dst);
     // The same compiled set in both views means the proposal changes nothing (pipeline/context.ts); else the
     // proposal may change nothing at these endpoints.

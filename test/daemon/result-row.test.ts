@@ -12,7 +12,7 @@ import { Auditor } from '../../src/pipeline/audit.js';
 import { loadAuditContext } from '../../src/pipeline/context.js';
 import { createDecoder } from '../../src/flows/decoders/index.js';
 import { DecodeFailure, SkippedLine } from '../../src/flows/decode-result.js';
-import type { DecodedFlow } from '../../src/flows/record.js';
+import { type DecodedFlow, decodedFlow } from '../../src/flows/record.js';
 import type { ReportRow } from '../../src/report/row.js';
 import { DEMO, demoLines, demoState, PARITY, parityLines } from './helpers.js';
 
@@ -31,7 +31,7 @@ function decodeAt(lines: readonly string[], first: number): DecodedFlow[] {
   lines.forEach((line, i) => {
     const pos = { kind: 'kafka', topic: 'flows', partition: 3, offset: String(first + i) } as const;
     const r = decoder.decode(line, pos);
-    if (!(r instanceof DecodeFailure) && !(r instanceof SkippedLine)) flows.push({ record: r, pos, json: undefined });
+    if (!(r instanceof DecodeFailure) && !(r instanceof SkippedLine)) flows.push(decodedFlow(r, pos, undefined));
   });
   return flows;
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DecodeFailure, SkippedLine } from '../../src/flows/decode-result.js';
 import { CanonicalScanner } from '../../src/flows/decoders/canonical-scan.js';
 import { createDecoder } from '../../src/flows/decoders/index.js';
+import { ipv4NumberOf } from '../../src/flows/ip.js';
 
 /** Lines in the shape exporters write: every scalar canonical field, each kind of value. */
 const SHAPED = [
@@ -57,10 +58,16 @@ function general(line: string): { record: unknown; verbatim: boolean } | undefin
   return { record: r, verbatim: decoder.verbatim === true };
 }
 
-/** `scanner` remembers the key order of the lines it read before (tried first on the next line). */
+/**
+ * The record the scanner reads, once its addresses as numbers are checked against the record's text. `scanner`
+ * remembers the key order of the lines it read before (tried first on the next line).
+ */
 function scan(line: string, scanner = new CanonicalScanner()): Record<string, unknown> | undefined {
   const bytes = Buffer.from(`#${line}#`); // not at the start of its buffer, and not up to its end
-  return scanner.scan(bytes, 1, bytes.length - 1) as Record<string, unknown> | undefined;
+  const scanned = scanner.scan(bytes, 1, bytes.length - 1);
+  if (scanned === undefined) return undefined;
+  expect([scanned.srcV4, scanned.dstV4], line).toEqual([ipv4NumberOf(scanned.record.src_ip), ipv4NumberOf(scanned.record.dst_ip)]);
+  return scanned.record as Record<string, unknown>;
 }
 
 describe('CanonicalScanner', () => {

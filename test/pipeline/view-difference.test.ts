@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { formatDecision } from '../../src/engine/format.js';
 import { DecodeFailure, SkippedLine } from '../../src/flows/decode-result.js';
 import { createDecoder } from '../../src/flows/decoders/index.js';
-import type { DecodedFlow } from '../../src/flows/record.js';
+import { type DecodedFlow, decodedFlow } from '../../src/flows/record.js';
 import { Auditor } from '../../src/pipeline/audit.js';
 import { loadAuditContext, type Proposal } from '../../src/pipeline/context.js';
 
@@ -17,7 +17,7 @@ async function demoFlows(): Promise<DecodedFlow[]> {
   return lines.flatMap((line, i) => {
     const pos = { kind: 'file', file: 'flows.jsonl', line: i + 1 } as const;
     const record = decoder.decode(line, pos);
-    return record instanceof DecodeFailure || record instanceof SkippedLine ? [] : [{ record, pos, json: undefined }];
+    return record instanceof DecodeFailure || record instanceof SkippedLine ? [] : [decodedFlow(record, pos, undefined)];
   });
 }
 

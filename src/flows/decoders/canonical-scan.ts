@@ -11,6 +11,7 @@ import { IPv4Table } from '../../inventory/ipv4-table.js';
 import { ipv4NumberOfBytes } from '../ip.js';
 import { carriesPorts, protocolName } from '../protocol.js';
 import type { FlowRecord } from '../record.js';
+import type { ScannedLine } from './types.js';
 import { ISO_TIME_LENGTH, parseIsoTimeBytes } from '../time.js';
 
 const QUOTE = 34;
@@ -80,13 +81,21 @@ export class CanonicalScanner {
   /** The field of each key of the last line read, by place (-1: none yet); a line has at most one key per field. */
   private readonly keyOrder = new Int8Array(FIELD_NAMES.length).fill(-1);
 
-  /** The record of the line `bytes[start, end)`, or undefined when the line must go the general way. */
-  scan(bytes: Buffer, start: number, end: number): FlowRecord | undefined {
+  /** What `scan` returns, overwritten by each scan. */
+  private readonly scanned: { record: FlowRecord; srcV4: number; dstV4: number } = { record: { proto: 0 }, srcV4: -1, dstV4: -1 };
+
+  /**
+   * The record of the line `bytes[start, end)` and its addresses as numbers, or undefined when the line must go the
+   * general way. The result is overwritten by the next scan.
+   */
+  scan(bytes: Buffer, start: number, end: number): ScannedLine | undefined {
     let i = start;
     if (bytes[i] !== OPEN || bytes[end - 1] !== CLOSE) return undefined;
     i++;
     const r: Record<string, unknown> = {};
     let seen = 0;
+    this.scanned.srcV4 = -1;
+    this.scanned.dstV4 = -1;
     for (let k = 0; ; k++) {
       // A key: one of the field names, once. Lines from one exporter keep one key order, so the key the last line
       // had at this place is tried first: one comparison, no search for the closing quote, no hash.
@@ -128,7 +137,9 @@ export class CanonicalScanner {
       if (c !== CLOSE || i !== end - 1) return undefined;
       break;
     }
-    return complete(r, seen) ? (r as FlowRecord) : undefined;
+    if (!complete(r, seen)) return undefined;
+    this.scanned.record = r as FlowRecord;
+    return this.scanned;
   }
 
   /** Sets a field that takes text; false when the field takes no text or not this one. */
@@ -144,10 +155,16 @@ export class CanonicalScanner {
       }
       case Field.src_ip:
       case Field.dst_ip: {
-        const ip = this.ipv4(bytes, from, to);
-        if (ip === undefined) return false;
-        if (id === Field.src_ip) r.src_ip = ip;
-        else r.dst_ip = ip;
+        const address = ipv4NumberOfBytes(bytes, from, to);
+        if (address < 0) return false;
+        const ip = this.ipText(address, bytes, from, to);
+        if (id === Field.src_ip) {
+          r.src_ip = ip;
+          this.scanned.srcV4 = address;
+        } else {
+          r.dst_ip = ip;
+          this.scanned.dstV4 = address;
+        }
         return true;
       }
       case Field.proto: {
@@ -206,10 +223,8 @@ export class CanonicalScanner {
     }
   }
 
-  /** The text of canonical dotted-decimal IPv4 (what normaliseIp returns as given); undefined for anything else. */
-  private ipv4(bytes: Buffer, from: number, to: number): string | undefined {
-    const address = ipv4NumberOfBytes(bytes, from, to);
-    if (address < 0) return undefined;
+  /** The text of the canonical dotted-decimal IPv4 `address` written at `bytes[from, to)` (as normaliseIp returns it). */
+  private ipText(address: number, bytes: Buffer, from: number, to: number): string {
     let text = this.ipTexts.get(address);
     if (text === undefined) {
       if (this.ipTexts.size >= IP_TEXTS_MAX) this.ipTexts = new IPv4Table<string>(1024);
@@ -218,6 +233,7 @@ export class CanonicalScanner {
     }
     return text;
   }
+
 }
 
 /** The field named by `bytes[from, to)`, or -1. */

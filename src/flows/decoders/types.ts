@@ -23,7 +23,15 @@ export interface FlowDecoder {
    * canonical-scan.ts); such a record is the line's own canonical JSON (verbatim). Undefined when the line's text
    * must go through `decode`, which is always right, and the only way that names a mistake.
    */
-  scan?(bytes: Buffer, start: number, end: number): FlowRecord | undefined;
+  scan?(bytes: Buffer, start: number, end: number): ScannedLine | undefined;
+}
+
+/** What `scan` read of a line: the decoder's own object, overwritten by its next scan. */
+export interface ScannedLine {
+  readonly record: FlowRecord;
+  /** src_ip and dst_ip as IPv4 numbers, as in DecodedFlow. */
+  readonly srcV4: number;
+  readonly dstV4: number;
 }
 
 /** A mistake in how the input was described (`--map` names a missing column...): no line can decode. */

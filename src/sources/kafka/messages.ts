@@ -9,7 +9,7 @@ import { DecodeFailure, type SkipReason, SkippedLine } from '../../flows/decode-
 import { createDecoder, type DecoderOptions, type FlowDecoder, type FlowFormat } from '../../flows/decoders/index.js';
 import { detectFormat } from '../../flows/detect.js';
 import { DEFAULT_MAX_LINE_BYTES, OVERSIZED_HEAD_BYTES } from '../../flows/read.js';
-import type { DeadLetter, DecodedFlow, SourcePosition } from '../../flows/record.js';
+import { type DeadLetter, type DecodedFlow, decodedFlow, type SourcePosition } from '../../flows/record.js';
 
 /** One fetched record, as flowaudit reads it. */
 export interface KafkaRecord {
@@ -87,7 +87,7 @@ export class KafkaFlowDecoder {
       // A one-line canonical record in the common shape is read from its bytes (flows/decoders/canonical-scan.ts).
       const scanned = known?.scan?.(value, 0, value.length);
       if (scanned !== undefined) {
-        out.flows.push({ record: scanned, pos, json: { bytes: value, start: 0, end: value.length } });
+        out.flows.push({ record: scanned.record, pos, json: { bytes: value, start: 0, end: value.length }, srcV4: scanned.srcV4, dstV4: scanned.dstV4 });
         continue;
       }
       // UTF-8; without arguments Buffer#toString skips its encoding lookup (measured 20-25% less per record).
@@ -122,7 +122,7 @@ export class KafkaFlowDecoder {
     const decoded = decoderFor(line).decode(line, pos);
     if (decoded instanceof SkippedLine) out.skipped.add(decoded.reason);
     else if (decoded instanceof DecodeFailure) this.reject(out, pos, decoded, line, key, value ?? Buffer.from(line));
-    else out.flows.push({ record: decoded, pos, json: undefined });
+    else out.flows.push(decodedFlow(decoded, pos, undefined));
   }
 
   private reject(
