@@ -42,8 +42,18 @@ const FIELD_NAMES: readonly string[] = [
  */
 const KEY_TABLE_BITS = 8;
 const NAME_BYTES = FIELD_NAMES.map((name) => Buffer.from(name, 'latin1'));
-/** A key as it follows its opening quote: the name, its closing quote and the colon. */
-const KEY_TOKENS = FIELD_NAMES.map((name) => Buffer.from(`${name}":`, 'latin1'));
+/**
+ * A key as it follows its opening quote (the name, its closing quote and the colon), and its bytes four at a time
+ * (little-endian, as DataView reads them): comparing words takes a quarter of the steps.
+ */
+interface KeyToken {
+  readonly bytes: Buffer;
+  readonly words: Uint32Array;
+}
+const KEY_TOKENS: readonly KeyToken[] = FIELD_NAMES.map((name) => {
+  const bytes = Buffer.from(`${name}":`, 'latin1');
+  return { bytes, words: Uint32Array.from({ length: bytes.length >> 2 }, (_, w) => bytes.readUInt32LE(4 * w)) };
+});
 const KEY_MULTIPLIER = (() => {
   for (let m = 3; m < 1 << 16; m += 2) {
     const slots = new Set(NAME_BYTES.map((b) => keyHash(b, 0, b.length, m)));
@@ -81,6 +91,8 @@ export class CanonicalScanner {
   /** The field of each key of the last line read, by place (-1: none yet); a line has at most one key per field. */
   private readonly keyOrder = new Int8Array(FIELD_NAMES.length).fill(-1);
 
+  private viewed: Buffer | undefined;
+  private view: DataView = new DataView(new ArrayBuffer(0));
   /** What `scan` returns, overwritten by each scan. */
   private readonly scanned: { record: FlowRecord; srcV4: number; dstV4: number } = { record: { proto: 0 }, srcV4: -1, dstV4: -1 };
 
@@ -89,6 +101,7 @@ export class CanonicalScanner {
    * general way. The result is overwritten by the next scan.
    */
   scan(bytes: Buffer, start: number, end: number): ScannedLine | undefined {
+    const view = this.viewOf(bytes);
     let i = start;
     if (bytes[i] !== OPEN || bytes[end - 1] !== CLOSE) return undefined;
     i++;
@@ -102,7 +115,7 @@ export class CanonicalScanner {
       if (bytes[i] !== QUOTE) return undefined;
       i++;
       let id = this.keyOrder[k]!;
-      if (id >= 0 && startsWith(bytes, i, end, KEY_TOKENS[id]!)) i += KEY_TOKENS[id]!.length;
+      if (id >= 0 && startsWith(view, bytes, i, end, KEY_TOKENS[id]!)) i += KEY_TOKENS[id]!.bytes.length;
       else {
         const keyStart = i;
         while (i < end && bytes[i] !== QUOTE) i++;
@@ -223,6 +236,15 @@ export class CanonicalScanner {
     }
   }
 
+  /** A DataView of `bytes`, made once per buffer (lines of one chunk share it). */
+  private viewOf(bytes: Buffer): DataView {
+    if (bytes !== this.viewed) {
+      this.viewed = bytes;
+      this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    }
+    return this.view;
+  }
+
   /** The text of the canonical dotted-decimal IPv4 `address` written at `bytes[from, to)` (as normaliseIp returns it). */
   private ipText(address: number, bytes: Buffer, from: number, to: number): string {
     let text = this.ipTexts.get(address);
@@ -243,10 +265,13 @@ function fieldAt(bytes: Uint8Array, from: number, to: number): number {
   return id >= 0 && equal(bytes, from, to, NAME_BYTES[id]!) ? id : -1;
 }
 
-/** Whether `bytes[at, end)` starts with `token`. */
-function startsWith(bytes: Uint8Array, at: number, end: number, token: Buffer): boolean {
-  if (at + token.length > end) return false;
-  for (let i = 0; i < token.length; i++) if (bytes[at + i] !== token[i]) return false;
+/** Whether `bytes[at, end)` starts with `token`; `view` is a DataView of `bytes`. */
+function startsWith(view: DataView, bytes: Uint8Array, at: number, end: number, token: KeyToken): boolean {
+  const { bytes: expected, words } = token;
+  if (at + expected.length > end) return false;
+  let i = 0;
+  for (let w = 0; w < words.length; w++, i += 4) if (view.getUint32(at + i, true) !== words[w]) return false;
+  for (; i < expected.length; i++) if (bytes[at + i] !== expected[i]) return false;
   return true;
 }
 
