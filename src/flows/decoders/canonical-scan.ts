@@ -91,7 +91,7 @@ export class CanonicalScanner {
   /** The field of each key of the last line read, by place (-1: none yet); a line has at most one key per field. */
   private readonly keyOrder = new Int8Array(FIELD_NAMES.length).fill(-1);
 
-  private viewed: Buffer | undefined;
+  private viewed: ArrayBufferLike | undefined;
   private view: DataView = new DataView(new ArrayBuffer(0));
   /** What `scan` returns, overwritten by each scan. */
   private readonly scanned: { record: FlowRecord; srcV4: number; dstV4: number } = { record: { proto: 0 }, srcV4: -1, dstV4: -1 };
@@ -102,6 +102,7 @@ export class CanonicalScanner {
    */
   scan(bytes: Buffer, start: number, end: number): ScannedLine | undefined {
     const view = this.viewOf(bytes);
+    const base = bytes.byteOffset;
     let i = start;
     if (bytes[i] !== OPEN || bytes[end - 1] !== CLOSE) return undefined;
     i++;
@@ -115,7 +116,7 @@ export class CanonicalScanner {
       if (bytes[i] !== QUOTE) return undefined;
       i++;
       let id = this.keyOrder[k]!;
-      if (id >= 0 && startsWith(view, bytes, i, end, KEY_TOKENS[id]!)) i += KEY_TOKENS[id]!.bytes.length;
+      if (id >= 0 && startsWith(view, base, bytes, i, end, KEY_TOKENS[id]!)) i += KEY_TOKENS[id]!.bytes.length;
       else {
         const keyStart = i;
         while (i < end && bytes[i] !== QUOTE) i++;
@@ -236,11 +237,14 @@ export class CanonicalScanner {
     }
   }
 
-  /** A DataView of `bytes`, made once per buffer (lines of one chunk share it). */
+  /**
+   * A DataView of the memory `bytes` lie in, made once per ArrayBuffer: the lines of a file chunk, and the records
+   * of a Kafka fetch (each a Buffer of its own over the fetch's memory), share it.
+   */
   private viewOf(bytes: Buffer): DataView {
-    if (bytes !== this.viewed) {
-      this.viewed = bytes;
-      this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    if (bytes.buffer !== this.viewed) {
+      this.viewed = bytes.buffer;
+      this.view = new DataView(bytes.buffer);
     }
     return this.view;
   }
@@ -265,12 +269,12 @@ function fieldAt(bytes: Uint8Array, from: number, to: number): number {
   return id >= 0 && equal(bytes, from, to, NAME_BYTES[id]!) ? id : -1;
 }
 
-/** Whether `bytes[at, end)` starts with `token`; `view` is a DataView of `bytes`. */
-function startsWith(view: DataView, bytes: Uint8Array, at: number, end: number, token: KeyToken): boolean {
+/** Whether `bytes[at, end)` starts with `token`; `view` is a DataView of `bytes`' memory, where they start at `base`. */
+function startsWith(view: DataView, base: number, bytes: Uint8Array, at: number, end: number, token: KeyToken): boolean {
   const { bytes: expected, words } = token;
   if (at + expected.length > end) return false;
   let i = 0;
-  for (let w = 0; w < words.length; w++, i += 4) if (view.getUint32(at + i, true) !== words[w]) return false;
+  for (let w = 0; w < words.length; w++, i += 4) if (view.getUint32(base + at + i, true) !== words[w]) return false;
   for (; i < expected.length; i++) if (bytes[at + i] !== expected[i]) return false;
   return true;
 }
