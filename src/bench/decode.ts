@@ -31,7 +31,7 @@ export async function benchDecode(flows: number): Promise<BenchResult[]> {
     let n = 0;
     let start = 0;
     for (const end of ends) {
-      const r = d.scan!(bytes, start, end) ?? d.decode(bytes.toString('utf8', start, end), pos);
+      const r = d.scan!(bytes, start, end)?.record ?? d.decode(bytes.toString('utf8', start, end), pos);
       if ((r as { proto?: unknown }).proto !== undefined) n++;
       start = end + 1;
     }

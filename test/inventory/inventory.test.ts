@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ipv4NumberOf } from '../../src/flows/ip.js';
 import type { FlowRecord } from '../../src/flows/record.js';
 import { buildInventory } from '../../src/inventory/build.js';
 import type { Endpoint, Peer } from '../../src/inventory/endpoint.js';
@@ -69,6 +70,8 @@ describe('time-aware resolution by IP', async () => {
     ['10:15', '203.0.113.5', 'address 203.0.113.5'],
   ])('at %s, %s → %s', (hhmm, ip, expected) => {
     expect(src({ time: at(hhmm), src_ip: ip })).toBe(expected);
+    // Given as the number a decoder read (DecodedFlow srcV4), the address resolves the same.
+    expect(describePeer(inventory.resolve(flow({ time: at(hhmm), src_ip: ip }), 'src', ipv4NumberOf(ip)))).toBe(expected);
   });
 
   it('shares one peer per address that is no endpoint, IPv4 and IPv6 (the engine keys its caches by peer)', () => {
