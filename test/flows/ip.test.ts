@@ -14,13 +14,22 @@ describe('ipv4Number and ipv4NumberOfBytes', () => {
     ['10..0.1', -1],
     ['fd00::1', -1],
     ['', -1],
+    // Characters whose low byte is a digit or a dot: not an address, whatever a byte of them would say.
+    ['10.0.0\u012e1', -1],
+    ['10.0.0.\u0131', -1],
   ])('read %s as %d', (text, expected) => {
     expect(ipv4Number(text)).toBe(expected);
     const bytes = Buffer.from(`"${text}"`);
     expect(ipv4NumberOfBytes(bytes, 1, bytes.length - 1)).toBe(expected);
   });
 
-  it('agree on 100,000 drawn texts of 3 to 5 groups of 0 to 4 digits, most of them addresses', () => {
+  it('read 100,000 drawn texts of 3 to 5 groups of 0 to 4 digits as the definition says, most of them addresses', () => {
+    // The definition, written another way: four groups of 1-3 digits without a leading zero, each at most 255.
+    const reference = (text: string): number => {
+      if (!/^(0|[1-9]\d{0,2})(\.(0|[1-9]\d{0,2})){3}$/.test(text)) return -1;
+      const octets = text.split('.').map(Number);
+      return octets.some((o) => o > 255) ? -1 : octets.reduce((a, o) => a * 256 + o, 0);
+    };
     let seed = 7;
     const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
     let addresses = 0;
@@ -29,8 +38,9 @@ describe('ipv4Number and ipv4NumberOfBytes', () => {
         next() < 0.7 ? String(Math.floor(next() * 256)) : String(Math.floor(next() * 10_000)).padStart(Math.floor(next() * 5), '0'),
       );
       const text = groups.join('.');
-      const expected = ipv4Number(text);
+      const expected = reference(text);
       if (expected >= 0) addresses++;
+      expect(ipv4Number(text), text).toBe(expected);
       expect(ipv4NumberOfBytes(Buffer.from(text), 0, text.length), text).toBe(expected);
     }
     expect(addresses).toBeGreaterThan(20_000);
