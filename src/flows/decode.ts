@@ -57,7 +57,7 @@ export async function* decodeFlowLines(
       }
       const scanned = current.scan?.(l.bytes, l.start, l.end);
       if (scanned !== undefined) {
-        flows.push({ record: scanned.record, pos, json: l, srcV4: scanned.srcV4, dstV4: scanned.dstV4 });
+        flows.push(decodedFlow(scanned.record, pos, l, scanned));
         continue;
       }
       const text = l.text;

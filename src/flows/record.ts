@@ -110,9 +110,23 @@ export interface DecodedFlow {
   readonly dstV4: number;
 }
 
-/** A DecodedFlow of a record whose addresses were read as text. */
-export function decodedFlow(record: FlowRecord, pos: SourcePosition, json: LineBytes | undefined): DecodedFlow {
-  return { record, pos, json, srcV4: ipv4NumberOf(record.src_ip), dstV4: ipv4NumberOf(record.dst_ip) };
+/**
+ * A DecodedFlow. `addresses`: the record's addresses as numbers when the decoder read them so (the byte scanner's
+ * ScannedLine); without them they are read from the record's text.
+ */
+export function decodedFlow(
+  record: FlowRecord,
+  pos: SourcePosition,
+  json: LineBytes | undefined,
+  addresses?: { readonly srcV4: number; readonly dstV4: number },
+): DecodedFlow {
+  return {
+    record,
+    pos,
+    json,
+    srcV4: addresses === undefined ? ipv4NumberOf(record.src_ip) : addresses.srcV4,
+    dstV4: addresses === undefined ? ipv4NumberOf(record.dst_ip) : addresses.dstV4,
+  };
 }
 
 /** A line as it was read: `bytes[start, end)`, without its line break. */

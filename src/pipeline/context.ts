@@ -64,17 +64,12 @@ export async function loadAuditContext(sources: AuditSources): Promise<AuditCont
   // A proposal that changes nothing (`--staged` with no staged policies, a change that restates the set) is the
   // current set: compiled once, and the Auditor evaluates each flow once.
   const sameSets = proposedSet !== undefined && setFingerprint(proposedSet) === setFingerprint(current);
-  const compiledProposed =
-    proposedSet === undefined ? undefined : sameSets ? compiledCurrent : compilePolicySet(proposedSet, inventory);
-  const difference =
-    proposedSet === undefined || compiledProposed === undefined || sameSets
-      ? undefined
-      : ViewDifference.between({ set: current, compiled: compiledCurrent }, { set: proposedSet, compiled: compiledProposed });
-  const views: AuditViews = {
-    current: compiledCurrent,
-    proposed: compiledProposed,
-    ...(difference === undefined ? {} : { difference }),
-  };
+  let views: AuditViews = { current: compiledCurrent, proposed: proposedSet === undefined ? undefined : compiledCurrent };
+  if (proposedSet !== undefined && !sameSets) {
+    const proposed = compilePolicySet(proposedSet, inventory);
+    const difference = ViewDifference.between({ set: current, compiled: compiledCurrent }, { set: proposedSet, compiled: proposed });
+    views = { current: compiledCurrent, proposed, ...(difference === undefined ? {} : { difference }) };
+  }
   return {
     views,
     inventory,

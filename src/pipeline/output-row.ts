@@ -84,7 +84,8 @@ export interface RowBytes {
 /**
  * One JSONL row, newline included, assembled from pieces (pino's way): the flow's JSON, then the endpoint and
  * verdict columns as UTF-8 made once per endpoint and per (verdict, proposed verdict, observed action) — verdicts
- * and endpoints are shared objects — so a row costs one text encoding and a few byte copies, and builds no string.
+ * and endpoints are shared objects — so a row builds no string; `out` copies the pieces (stdout) or keeps them
+ * for one writev (files).
  * The flow's JSON is the input line's bytes when they are already canonical (DecodedFlow `json`): serialising the
  * record again would cost more than everything else in a replay. Same keys and order as
  * `{...flowFields(record), ...verdictFields(o)}`.

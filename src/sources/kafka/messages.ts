@@ -87,7 +87,7 @@ export class KafkaFlowDecoder {
       // A one-line canonical record in the common shape is read from its bytes (flows/decoders/canonical-scan.ts).
       const scanned = known?.scan?.(value, 0, value.length);
       if (scanned !== undefined) {
-        out.flows.push({ record: scanned.record, pos, json: { bytes: value, start: 0, end: value.length }, srcV4: scanned.srcV4, dstV4: scanned.dstV4 });
+        out.flows.push(decodedFlow(scanned.record, pos, { bytes: value, start: 0, end: value.length }, scanned));
         continue;
       }
       // UTF-8; without arguments Buffer#toString skips its encoding lookup (measured 20-25% less per record).
