@@ -304,11 +304,12 @@ async function insertBare(options: ClickHouseOptions, results: AuditedLines): Pr
 
 /**
  * The rows as objects, read back from our TabSeparated text: numbers (and DateTime seconds) as numbers, `\N` as
- * null. The benchmark's values hold no character TabSeparated escapes, so fields are taken as written.
+ * null, rule ids (64-bit: a double would lose digits) as their digits in quotes, which JSONEachRow reads as numbers.
+ * The benchmark's values hold no character TabSeparated escapes, so fields are taken as written.
  */
 function rowObjects(outcomes: readonly Outcome[], stamp: RunStamp): Record<string, unknown>[] {
   const types = new Map<string, string>(RESULT_COLUMNS.map(([name, type]) => [name, type]));
-  const numeric = ROW_COLUMNS.map((c) => /^(Nullable\()?(UInt|DateTime)/.test(types.get(c) ?? ''));
+  const numeric = ROW_COLUMNS.map((c) => /^(Nullable\()?(UInt|DateTime)/.test(types.get(c) ?? '') && !c.endsWith('rule_id'));
   const writer = new ResultRowsWriter(stamp);
   writer.add(outcomes);
   const text = Buffer.concat(writer.finish().chunks).toString('utf8');

@@ -18,7 +18,7 @@ function prepared(partition: number, offset: number, rows: number, caughtUp = fa
     caughtUp,
     records: rows,
     policyVersion: 'v1',
-    rows: { chunks: [], rows },
+    rows: { chunks: [], rows, rules: new Map() },
     letters: [],
     tally: { flows: rows, skipped: {}, deadLetters: new Map(), current: new Map(), proposed: new Map(), classes: new Map() },
   };

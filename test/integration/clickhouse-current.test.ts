@@ -15,6 +15,7 @@ import {
   migrate,
   sqlIdentifier,
   sqlString,
+  streamResults,
   type ClickHouseConnection,
 } from '../../src/sinks/clickhouse/index.js';
 import { testNames } from './services.js';
@@ -103,15 +104,18 @@ describe.skipIf(CHDB_CONNECTION === undefined)('ClickHouse module on a current r
     expect(await dropPartitionsOlderThan(ch, 1, new Date(T0))).toEqual(['19700101']);
   });
 
-  it('upgrades a version 1 table in place with the same ALTER as on 18.16', async () => {
+  it('upgrades a version 1 table in place with the same statements as on 18.16; reports read old and new rule columns', async () => {
     const v1 = await connectClickHouse({ url: 'http://chdb.invalid:8123', database: `${names.database}_v1`, user: 'default', password: '', requestTimeoutMs: 30_000 });
     try {
       expect(await migrate(v1, { toVersion: 1 })).toMatchObject({ fromVersion: 0, toVersion: 1 });
       const table = `${sqlIdentifier(v1.database)}.results`;
       await v1.command(`INSERT INTO ${table} (run_id, source, time, verdict, rule) VALUES ('run-up', 'kafka:flows/0/1', 0, 'deny', 'r')`, 'insert');
-      expect(await migrate(v1)).toMatchObject({ fromVersion: 1, toVersion: 2 });
-      expect(await migrate(v1)).toMatchObject({ fromVersion: 2, toVersion: 2 });
-      await insertRows(v1, [bodyOf([row(2, { run_id: 'run-up', count: 7, src_endpoint: 'host:node-1/eth0' })])]);
+      expect(await migrate(v1)).toMatchObject({ fromVersion: 1, toVersion: LATEST_SCHEMA_VERSION });
+      expect(await migrate(v1)).toMatchObject({ fromVersion: LATEST_SCHEMA_VERSION, toVersion: LATEST_SCHEMA_VERSION });
+      await insertRows(v1, [bodyOf([row(2, { run_id: 'run-up', count: 7, src_endpoint: 'host:node-1/eth0', rule: 'tier/ns/p#0' })])]);
+      const rules: string[] = [];
+      for await (const block of streamResults(v1, { runId: 'run-up' })) rules.push(...block.map((r) => `${r.source} ${r.rule}`));
+      expect(rules.sort()).toEqual(['kafka:flows/0/1 r', 'kafka:flows/0/2 tier/ns/p#0']);
       const stored = await v1.rows<{ source: string; count: number; src_endpoint: string }>(
         `SELECT source, count, src_endpoint FROM ${table} WHERE run_id = 'run-up' ORDER BY source`,
         'query',

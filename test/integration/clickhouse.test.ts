@@ -17,6 +17,7 @@ import {
 import { reportRowFromResult } from '../../src/pipeline/result-row.js';
 import { clickHouseTestOptions, testNames } from './services.js';
 import { bodyOf } from '../sinks/result-rows.js';
+import { ruleId } from '../../src/sinks/clickhouse/rule-ids.js';
 import { batchOf, demoLines, demoState } from '../daemon/helpers.js';
 import { KafkaFlowDecoder } from '../../src/sources/kafka/messages.js';
 
@@ -127,11 +128,11 @@ describe('results table', () => {
       `SELECT version FROM ${sqlIdentifier(names.database)}.schema_version ORDER BY version`,
       'query',
     );
-    expect(versions.map((v) => Number(v.version))).toEqual([1, 2]);
-    expect(LATEST_SCHEMA_VERSION).toBe(2);
+    expect(versions.map((v) => Number(v.version))).toEqual([1, 2, 3]);
+    expect(LATEST_SCHEMA_VERSION).toBe(3);
   });
 
-  it('upgrades a version 1 table in place: old rows read count 1 and no endpoints, new rows keep theirs', async () => {
+  it('upgrades a version 1 table in place: old rows read count 1, no endpoints and their own rule text, new rows keep theirs', async () => {
     const v1 = await connectClickHouse(clickHouseTestOptions(`${names.database}_v1`));
     try {
       expect(await migrate(v1, { toVersion: 1 })).toMatchObject({ fromVersion: 0, toVersion: 1 });
@@ -142,8 +143,8 @@ describe('results table', () => {
          VALUES ('run-up', 'kafka:flows/0/1', '2026-11-20 12:00:00', 5, '10.0.0.11', '10.0.1.10', 6379, 6, '', 'node-1-eth0', 'deny', 'r', 60, 1)`,
         'insert',
       );
-      expect(await migrate(v1)).toMatchObject({ fromVersion: 1, toVersion: 2 });
-      expect(await migrate(v1)).toMatchObject({ fromVersion: 2, toVersion: 2 });
+      expect(await migrate(v1)).toMatchObject({ fromVersion: 1, toVersion: 3 });
+      expect(await migrate(v1)).toMatchObject({ fromVersion: 3, toVersion: 3 });
       const columns = await v1.rows<{ name: string; type: string; default_expression: string }>(
         `SELECT name, type, default_expression FROM system.columns
          WHERE database = ${sqlString(v1.database)} AND table = 'results' AND name IN ('count', 'src_endpoint', 'dst_endpoint')`,
@@ -159,12 +160,12 @@ describe('results table', () => {
       const stored: ResultRow[] = [];
       for await (const block of streamResults(v1, { runId: 'run-up' })) stored.push(...block);
       stored.sort((a, b) => a.source.localeCompare(b.source));
-      expect(stored.map((r) => [r.source, r.count, r.src_endpoint, r.dst_endpoint])).toEqual([
-        ['kafka:flows/0/1', 1, '', ''],
-        ['kafka:flows/0/2', 7, 'host:node-1/eth0', ''],
+      expect(stored.map((r) => [r.source, r.count, r.src_endpoint, r.dst_endpoint, r.rule])).toEqual([
+        ['kafka:flows/0/1', 1, '', '', 'r'],
+        ['kafka:flows/0/2', 7, 'host:node-1/eth0', '', row(2).rule],
       ]);
       const versions = await v1.rows<{ version: number }>(`SELECT version FROM ${sqlIdentifier(v1.database)}.schema_version ORDER BY version`, 'query');
-      expect(versions.map((v) => Number(v.version))).toEqual([1, 2]);
+      expect(versions.map((v) => Number(v.version))).toEqual([1, 2, 3]);
       expect(stored.map(reportRowFromResult).map((r) => [r.src, r.flows])).toEqual([
         ['10.0.0.11', 1],
         ['node-1/eth0', 7],
@@ -213,22 +214,55 @@ describe('results table', () => {
       }),
     );
     await insertRows(ch, [bodyOf(rows)]);
-    const stored = await ch.rows<{ source: string; src_name: string; rule: string; src_port: null; class: string; seconds: number }>(
-      `SELECT source, src_name, rule, src_port, class, toUnixTimestamp(time) AS seconds
+    const stored = await ch.rows<{ source: string; src_name: string; src_port: null; class: string; seconds: number }>(
+      `SELECT source, src_name, src_port, class, toUnixTimestamp(time) AS seconds
        FROM ${sqlIdentifier(names.database)}.results WHERE run_id = 'run-hostile' ORDER BY source`,
       'query',
     );
+    const rules = new Map<string, string>();
+    for await (const block of streamResults(ch, { runId: 'run-hostile' })) for (const r of block) rules.set(r.source, r.rule);
     const bySource = new Map(stored.map((s) => [s.source, s]));
     HOSTILE.forEach((value, i) => {
       expect(bySource.get(`kafka:flows/0/${i}`)).toEqual({
         source: `kafka:flows/0/${i}`,
         src_name: value,
-        rule: value,
         src_port: null,
         class: '',
         seconds: i === 0 ? 0 : Math.floor(T0 / 1000),
       });
+      // Rule texts travel through the rules table.
+      expect(rules.get(`kafka:flows/0/${i}`)).toBe(value);
     });
+  });
+
+  it('keeps each rule text once in the rules table, and a report names a row whose rule has no text', async () => {
+    const texts = ['tier-a/ns/p#0', 'tier-a/ns/p#1', 'tier-b/ns/q#0'];
+    const rows = Array.from({ length: 30 }, (_, i) => row(i, { run_id: 'run-rules', rule: texts[i % 3]!, proposed_rule: texts[(i + 1) % 3]! }));
+    await insertRows(ch, [bodyOf(rows)]);
+    await insertRows(ch, [bodyOf(rows)]);
+    // Another process (its own connection) sends the texts again: the table keeps one of each once merged.
+    const other = await connectClickHouse(clickHouseTestOptions(names.database));
+    try {
+      await insertRows(other, [bodyOf(rows.slice(0, 3))]);
+    } finally {
+      await other.close();
+    }
+    const table = `${sqlIdentifier(names.database)}.rules`;
+    const held = await ch.rows<{ rule_id: string; rule: string }>(`SELECT rule_id, rule FROM ${table} FINAL WHERE rule LIKE 'tier-%' ORDER BY rule`, 'query');
+    expect(held).toEqual(texts.map((text) => ({ rule_id: ruleId(text), rule: text })));
+    const stored: ResultRow[] = [];
+    for await (const block of streamResults(ch, { runId: 'run-rules' })) stored.push(...block);
+    expect(stored.map((r) => [r.source, r.rule, r.proposed_rule]).sort()).toEqual(rows.map((r) => [r.source, r.rule, r.proposed_rule]).sort());
+
+    await ch.command(
+      `INSERT INTO ${sqlIdentifier(names.database)}.results (run_id, source, time, time_ms, src_ip, dst_ip, proto, verdict, rule_id, policy_version, bytes, packets)
+       VALUES ('run-lost-rule', 'kafka:flows/9/9', '2026-11-20 12:00:00', 0, '10.0.0.1', '10.0.0.2', 6, 'allow', 42, 'v', 1, 1)`,
+      'insert',
+    );
+    const read = async () => {
+      for await (const _ of streamResults(ch, { runId: 'run-lost-rule' }));
+    };
+    await expect(read()).rejects.toThrow(/result kafka:flows\/9\/9 names rule 42, which the rules table does not hold/);
   });
 
   it('counts a redelivered batch once in the report, before and after merges', async () => {

@@ -186,7 +186,10 @@ spec:
     await produce(kafka, topic, [probe], { partitions: 2 });
     await waitFor(`${FLOWS + 4} rows`, async () => (await storedCounts(ch, runId)).final >= FLOWS + 4);
     const [latest] = await ch.rows<{ verdict: string; rule: string; policy_version: string }>(
-      `SELECT verdict, rule, policy_version FROM ${sqlIdentifier(names.database)}.results FINAL WHERE run_id = ${sqlString(runId)} ORDER BY inserted_at DESC, source DESC LIMIT 1`,
+      // The rule's text through the rules table, as docs/services.md shows hand-written queries.
+      `SELECT verdict, r.rule_text AS rule, policy_version FROM ${sqlIdentifier(names.database)}.results FINAL
+       ANY LEFT JOIN (SELECT rule_id, any(rule) AS rule_text FROM ${sqlIdentifier(names.database)}.rules GROUP BY rule_id) AS r USING rule_id
+       WHERE run_id = ${sqlString(runId)} ORDER BY inserted_at DESC, source DESC LIMIT 1`,
       'query',
     );
     expect(latest).toMatchObject({ verdict: 'deny' });

@@ -4,8 +4,11 @@ import type { FlowRecord, SourcePosition } from '../../src/flows/record.js';
 import { Auditor } from '../../src/pipeline/audit.js';
 import { loadAuditContext } from '../../src/pipeline/context.js';
 import type { Outcome } from '../../src/pipeline/outcome.js';
-import { ResultRowsWriter, ROW_COLUMNS, tsvString } from '../../src/sinks/clickhouse/rows.js';
-import { RESULT_COLUMNS } from '../../src/sinks/clickhouse/schema.js';
+import { ResultRowsWriter, ROW_COLUMNS } from '../../src/sinks/clickhouse/rows.js';
+import { tsvString } from '../../src/sinks/clickhouse/tsv.js';
+import { ruleId } from '../../src/sinks/clickhouse/rule-ids.js';
+import { RESULT_COLUMNS, RULE_TEXT_COLUMNS } from '../../src/sinks/clickhouse/schema.js';
+import { ruleColumn } from '../../src/pipeline/output-row.js';
 import { KafkaFlowDecoder } from '../../src/sources/kafka/messages.js';
 import { batchOf, DEMO, demoLines, PARITY, parityLines } from '../daemon/helpers.js';
 import { bodyFields, expectedRow, readBody, untsv } from './result-rows.js';
@@ -36,8 +39,30 @@ function patched(o: Outcome, record: Partial<FlowRecord>, pos?: SourcePosition):
 }
 
 describe('ResultRowsWriter', () => {
-  it('writes every column of the table, each once', () => {
-    expect([...ROW_COLUMNS].sort()).toEqual(RESULT_COLUMNS.map(([name]) => name).sort());
+  it('writes every column of the table, each once, but the rule texts rows stored before schema 3 hold', () => {
+    const texts: readonly string[] = RULE_TEXT_COLUMNS;
+    expect([...ROW_COLUMNS].sort()).toEqual(RESULT_COLUMNS.map(([name]) => name).filter((name) => !texts.includes(name)).sort());
+  });
+
+  it('names rules by the id of their text and lists exactly the texts its rows name, also when bodies are written in turns', () => {
+    const [a, b] = [new ResultRowsWriter(STAMP), new ResultRowsWriter(STAMP)];
+    // Interleaved, as the daemon writes the next body while one waits for its insert.
+    for (let i = 0; i < outcomes.length; i += 5) {
+      a.add(outcomes.slice(i, i + 5));
+      b.add(outcomes.slice(i, i + 5).reverse());
+    }
+    const named = new Set(outcomes.flatMap((o) => [ruleColumn(o.current), ...(o.proposed ? [ruleColumn(o.proposed)] : [])]));
+    expect(named.size).toBeGreaterThan(3);
+    for (const body of [a.finish(), b.finish()]) {
+      expect(new Set(body.rules.values())).toEqual(named);
+      for (const [id, text] of body.rules) expect(id).toBe(ruleId(text));
+      // readBody resolves every id through the body's list (and checks it).
+      expect(readBody(body).map((r) => r.rule).sort()).toEqual(outcomes.map((o) => ruleColumn(o.current)).sort());
+    }
+    const fields = bodyFields(write(outcomes.slice(0, 1)).body)[0]!;
+    expect(fields.rule_id).toBe(ruleId(ruleColumn(outcomes[0]!.current)));
+    expect(fields.rule_id).toMatch(/^[1-9]\d*$/);
+    expect(BigInt(fields.rule_id) < 2n ** 64n).toBe(true);
   });
 
   it('stores for every outcome the row its fields define (pods, host endpoints, synthetic pods, addresses)', () => {
@@ -163,7 +188,7 @@ describe('ResultRowsWriter', () => {
     const body = writer.finish();
     expect(body.rows).toBe(11);
     expect(readBody(body)).toEqual(outcomes.slice(0, 11).map((o) => expectedRow(o, STAMP)));
-    expect(new ResultRowsWriter(STAMP).finish()).toEqual({ chunks: [], rows: 0 });
+    expect(new ResultRowsWriter(STAMP).finish()).toEqual({ chunks: [], rows: 0, rules: new Map() });
   });
 
   it('writes the run stamp of each writer, escaped', () => {

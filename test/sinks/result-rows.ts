@@ -2,13 +2,15 @@
  * Result rows for tests: a body read back as ClickHouse reads TabSeparated (so a test sees what the writer
  * stores), the row an outcome must give (the plain definition the writer is checked against), and a body written
  * from rows a test made up (so ClickHouse tests can store rows without an audit: same column order, same
- * `tsvString` escaping as sinks/clickhouse/rows.ts).
+ * `tsvString` escaping and rule ids as sinks/clickhouse/rows.ts).
  */
 import type { Outcome } from '../../src/pipeline/outcome.js';
 import { ruleColumn } from '../../src/pipeline/output-row.js';
 import { rowIp, rowTime, sideColumns, sourceCoordinates, type RunStamp } from '../../src/pipeline/result-row.js';
 import type { ResultRow } from '../../src/pipeline/result.js';
-import { type EncodedRows, ROW_COLUMNS, tsvString } from '../../src/sinks/clickhouse/rows.js';
+import { type EncodedRows, ROW_COLUMNS } from '../../src/sinks/clickhouse/rows.js';
+import { ruleId } from '../../src/sinks/clickhouse/rule-ids.js';
+import { tsvString } from '../../src/sinks/clickhouse/tsv.js';
 
 type Column = (typeof ROW_COLUMNS)[number];
 
@@ -37,8 +39,18 @@ export function bodyFields(body: EncodedRows): Record<Column, string>[] {
     });
 }
 
-/** A body as the rows ClickHouse stores from it (`time` back in epoch ms). */
+/**
+ * A body as the rows ClickHouse stores from it (`time` back in epoch ms), with the rule texts the body lists for
+ * their ids (a report's reading); an id the body does not list, or lists with another text's id, throws.
+ */
 export function readBody(body: EncodedRows): ResultRow[] {
+  const ruleText = (id: string): string => {
+    if (id === '0') return '';
+    const text = body.rules.get(id);
+    if (text === undefined) throw new Error(`rule id ${id} is not in the body's rules`);
+    if (ruleId(text) !== id) throw new Error(`rule id ${id} listed with the text of ${ruleId(text)}`);
+    return text;
+  };
   return bodyFields(body).map((f) => {
     const seconds = Number(f.time);
     if (!/^\d{10,}$/.test(f.time)) throw new Error(`time ${f.time} is not ten digits`);
@@ -61,9 +73,9 @@ export function readBody(body: EncodedRows): ResultRow[] {
       observed_action: f.observed_action as ResultRow['observed_action'],
       verdict: f.verdict as ResultRow['verdict'],
       reason: untsv(f.reason),
-      rule: untsv(f.rule),
+      rule: ruleText(f.rule_id),
       proposed_verdict: f.proposed_verdict as ResultRow['proposed_verdict'],
-      proposed_rule: untsv(f.proposed_rule),
+      proposed_rule: ruleText(f.proposed_rule_id),
       class: f.class as ResultRow['class'],
       observed_mismatch: f.observed_mismatch === '1',
       policy_version: untsv(f.policy_version),
@@ -76,6 +88,12 @@ export function readBody(body: EncodedRows): ResultRow[] {
 
 /** Rows a test made up, as a body (numbers as given: a test that stores impossible ones gets what it asked for). */
 export function bodyOf(rows: readonly ResultRow[]): EncodedRows {
+  const rules = new Map<string, string>();
+  const id = (text: string): string => {
+    if (text === '') return '0';
+    rules.set(ruleId(text), text);
+    return ruleId(text);
+  };
   const line = (r: ResultRow): string => {
     const values: Record<Column, string> = {
       run_id: tsvString(r.run_id),
@@ -96,9 +114,9 @@ export function bodyOf(rows: readonly ResultRow[]): EncodedRows {
       dst_endpoint: tsvString(r.dst_endpoint),
       verdict: r.verdict,
       reason: tsvString(r.reason),
-      rule: tsvString(r.rule),
+      rule_id: id(r.rule),
       proposed_verdict: r.proposed_verdict,
-      proposed_rule: tsvString(r.proposed_rule),
+      proposed_rule_id: id(r.proposed_rule),
       class: r.class,
       observed_action: r.observed_action,
       observed_mismatch: r.observed_mismatch ? '1' : '0',
@@ -108,7 +126,7 @@ export function bodyOf(rows: readonly ResultRow[]): EncodedRows {
     };
     return `${ROW_COLUMNS.map((c) => values[c]).join('\t')}\n`;
   };
-  return { chunks: [Buffer.from(rows.map(line).join(''), 'utf8')], rows: rows.length };
+  return { chunks: [Buffer.from(rows.map(line).join(''), 'utf8')], rows: rows.length, rules };
 }
 
 /**

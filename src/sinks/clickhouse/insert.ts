@@ -2,6 +2,7 @@ import type { Outcome } from '../../pipeline/outcome.js';
 import type { RunStamp } from '../../pipeline/result-row.js';
 import type { ClickHouseConnection } from './connection.js';
 import { type EncodedRows, releaseRows, ResultRowsWriter, ROW_COLUMNS } from './rows.js';
+import { storeRuleTexts } from './rule-ids.js';
 import { sqlIdentifier } from './sql.js';
 import { qualified, RESULTS_TABLE } from './tables.js';
 
@@ -10,12 +11,15 @@ const COLUMN_IDENTIFIERS = ROW_COLUMNS.map(sqlIdentifier);
 /**
  * Inserts encoded rows (of one batch or several) as one INSERT: one HTTP request, one block, one part on the
  * server, which costs about 30 ms whatever its size, so inserts should be tens of thousands of rows, not a few.
+ * The rule texts they name are stored first (only those this connection has not stored yet, rarely any), so a
+ * stored row's rule always has its text.
  * Throws `ClickHouseSinkError` with `retriable` set; sending the same rows again after a retriable failure is safe
- * because the results table collapses rows with the same (run_id, source).
+ * because the results table collapses rows with the same (run_id, source), and the rules table texts with the same id.
  */
 export async function insertRows(connection: ClickHouseConnection, bodies: readonly EncodedRows[]): Promise<void> {
   const chunks = bodies.flatMap((b) => b.chunks);
   if (chunks.length === 0) return;
+  await storeRuleTexts(connection, bodies.length === 1 ? bodies[0]!.rules : new Map(bodies.flatMap((b) => [...b.rules])));
   await connection.insertText(qualified(connection.database, RESULTS_TABLE), COLUMN_IDENTIFIERS, 'TabSeparated', chunks);
 }
 

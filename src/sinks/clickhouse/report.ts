@@ -7,7 +7,9 @@ import type { ChangeClass, ResultRow } from '../../pipeline/result.js';
 import type { ClickHouseConnection } from './connection.js';
 import { RESULT_COLUMNS } from './schema.js';
 import { sqlIdentifier, sqlString } from './sql.js';
-import { qualified, RESULTS_TABLE } from './tables.js';
+import { ClickHouseSinkError } from './errors.js';
+import { loadRuleTexts, type RuleTexts } from './rule-ids.js';
+import { qualified, RESULTS_TABLE, RULES_TABLE } from './tables.js';
 
 export interface ResultCount {
   readonly verdict: FinalVerdict;
@@ -58,25 +60,57 @@ type StoredRow = Omit<ResultRow, 'time' | 'bytes' | 'packets' | 'observed_mismat
   readonly bytes: string;
   readonly packets: string;
   readonly observed_mismatch: number;
+  readonly rule_key: string;
+  readonly proposed_rule_key: string;
 };
 
 /**
- * The stored results that match `filter`, each input record once (FINAL), in blocks as the server sends them.
- * Rows come in no particular order.
+ * The stored results that match `filter`, each input record once (FINAL), in blocks as the server sends them,
+ * with their rule texts. Rows come in no particular order.
  */
 export async function* streamResults(connection: ClickHouseConnection, filter: ResultFilter): AsyncGenerator<ResultRow[]> {
-  const columns = RESULT_COLUMNS.map(([name]) => name).filter((name) => name !== 'time' && name !== 'time_ms');
-  const sql = `SELECT ${columns.map(sqlIdentifier).join(', ')}, toUInt64(time) * 1000 + time_ms AS epoch_ms
+  const rules = new RuleNames(connection);
+  const rebuilt: readonly string[] = ['time', 'time_ms', 'rule_id', 'proposed_rule_id'];
+  const columns = RESULT_COLUMNS.map(([name]) => name).filter((name) => !rebuilt.includes(name));
+  // Rule ids as text: current releases write 64-bit integers in JSON as numbers, which lose digits in a double.
+  const sql = `SELECT ${columns.map(sqlIdentifier).join(', ')}, toUInt64(time) * 1000 + time_ms AS epoch_ms,
+       toString(rule_id) AS rule_key, toString(proposed_rule_id) AS proposed_rule_key
      FROM ${qualified(connection.database, RESULTS_TABLE)} FINAL
      WHERE ${resultConditions(filter)}`;
   for await (const block of connection.streamRows<StoredRow>(sql, 'query')) {
-    yield block.map(({ epoch_ms, ...row }) => ({
-      ...row,
-      time: Number(epoch_ms),
-      bytes: Number(row.bytes),
-      packets: Number(row.packets),
-      observed_mismatch: row.observed_mismatch === 1,
-    }));
+    const rows: ResultRow[] = [];
+    for (const { epoch_ms, rule_key, proposed_rule_key, ...row } of block) {
+      rows.push({
+        ...row,
+        time: Number(epoch_ms),
+        bytes: Number(row.bytes),
+        packets: Number(row.packets),
+        observed_mismatch: row.observed_mismatch === 1,
+        rule: await rules.text(rule_key, row.rule, row.source),
+        proposed_rule: await rules.text(proposed_rule_key, row.proposed_rule, row.source),
+      });
+    }
+    yield rows;
+  }
+}
+
+/** Rule texts by id for one report: the rules table read once, and again when a row names an id stored since. */
+class RuleNames {
+  private texts: RuleTexts | undefined;
+  constructor(private readonly connection: ClickHouseConnection) {}
+
+  /** A row's rule column: the text of `id`, or for a row stored before schema 3 (`id` 0) the text it holds. */
+  async text(id: string, stored: string, source: string): Promise<string> {
+    if (id === '0') return stored;
+    let text = this.texts?.get(id);
+    if (text === undefined) {
+      this.texts = await loadRuleTexts(this.connection);
+      text = this.texts.get(id);
+    }
+    if (text === undefined) {
+      throw new ClickHouseSinkError('query', `result ${source} names rule ${id}, which the ${RULES_TABLE} table does not hold`, false, '');
+    }
+    return text;
   }
 }
 

@@ -6,7 +6,8 @@
  *
  * Shared pieces: the run stamp and the source prefix per batch; per verdict pair (the engine shares Verdict
  * objects between flows) the six verdict columns, as src/pipeline/output-row.ts does for JSONL; per pod endpoint
- * its three side columns. Only the source offset, time, addresses and counters are written per row.
+ * its three side columns. Only the source offset, time, addresses and counters are written per row. Rule texts go
+ * as their ids (rule-ids.ts); the body lists the texts its rows name, for the rules table.
  */
 import type { Verdict } from '../../engine/verdict.js';
 import type { FlowRecord, SourcePosition } from '../../flows/record.js';
@@ -14,28 +15,20 @@ import type { Endpoint, Peer } from '../../inventory/endpoint.js';
 import type { Outcome } from '../../pipeline/outcome.js';
 import { ruleColumn } from '../../pipeline/output-row.js';
 import { rowIp, rowTime, sideColumns, sourceCoordinates, type RunStamp } from '../../pipeline/result-row.js';
-import type { Covers, ResultColumn } from './schema.js';
+import { ruleId, type RuleTexts } from './rule-ids.js';
+import type { Covers, ResultColumn, RULE_TEXT_COLUMNS } from './schema.js';
+import { tsvString } from './tsv.js';
 
 /** The order every row writes its columns in; the INSERT names them in this order. Groups shared pieces together. */
 export const ROW_COLUMNS = [
   'run_id', 'policy_version', 'source', 'time', 'time_ms',
   'src_ip', 'src_port', 'dst_ip', 'dst_port', 'proto',
   'src_namespace', 'src_name', 'src_endpoint', 'dst_namespace', 'dst_name', 'dst_endpoint',
-  'verdict', 'reason', 'rule', 'proposed_verdict', 'proposed_rule', 'class',
+  'verdict', 'reason', 'rule_id', 'proposed_verdict', 'proposed_rule_id', 'class',
   'observed_action', 'observed_mismatch', 'bytes', 'packets', 'count',
 ] as const satisfies readonly ResultColumn[];
 // A column added to the table must be written: this stops the build until ROW_COLUMNS (and the writer) has it.
-true satisfies Covers<ResultColumn, (typeof ROW_COLUMNS)[number]>;
-
-/** Characters TabSeparated must escape (ClickHouse `writeEscapedString`); everything else is written as is. */
-const TSV_SPECIAL = /[\\\t\n\r\0]/;
-const TSV_SPECIAL_ALL = /[\\\t\n\r\0]/g;
-const TSV_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0' };
-
-/** One TabSeparated field for a string. Unpaired surrogates become U+FFFD on the way to UTF-8, as anywhere in Node. */
-export function tsvString(value: string): string {
-  return TSV_SPECIAL.test(value) ? value.replace(TSV_SPECIAL_ALL, (ch) => TSV_ESCAPES[ch] ?? ch) : value;
-}
+true satisfies Covers<Exclude<ResultColumn, (typeof RULE_TEXT_COLUMNS)[number]>, (typeof ROW_COLUMNS)[number]>;
 
 /** An outcome whose row the table would refuse (a number out of range), left out of the body. */
 export interface RefusedRow {
@@ -49,6 +42,8 @@ export interface EncodedRows {
   /** UTF-8 chunks of about CHUNK_BYTES, each ending at the end of a row; emptied by `releaseRows`. */
   readonly chunks: Buffer[];
   readonly rows: number;
+  /** The rule texts the rows name by id: the rules table must hold them before the rows are inserted. */
+  readonly rules: RuleTexts;
 }
 
 /**
@@ -59,6 +54,7 @@ export class ResultRowsWriter {
   private readonly out = new TsvWriter();
   private readonly sources: SourcePrefix;
   private readonly fields = new RowFields();
+  private readonly rules = new BodyRules();
   private rows = 0;
 
   constructor(stamp: RunStamp) {
@@ -74,7 +70,7 @@ export class ResultRowsWriter {
       f.read(o);
       const problem = refusal(f);
       if (problem !== undefined) refused.push({ index: i, message: `result ${sourceCoordinates(o.flow.pos)}: ${problem}` });
-      else writeRow(this.out, o, f, this.sources);
+      else writeRow(this.out, o, f, this.sources, this.rules);
     }
     this.rows += outcomes.length - refused.length;
     return refused;
@@ -82,7 +78,7 @@ export class ResultRowsWriter {
 
   /** The body; the writer is done. */
   finish(): EncodedRows {
-    return { chunks: this.out.finish(), rows: this.rows };
+    return { chunks: this.out.finish(), rows: this.rows, rules: this.rules.texts };
   }
 }
 
@@ -139,12 +135,14 @@ function outOfRange(value: number, max: number, field: string): string | undefin
 }
 
 /** One row; `refusal` has checked every number. */
-function writeRow(out: TsvWriter, o: Outcome, f: RowFields, sources: SourcePrefix): void {
+function writeRow(out: TsvWriter, o: Outcome, f: RowFields, sources: SourcePrefix, rules: BodyRules): void {
   const pos = o.flow.pos;
   const prefix = sources.prefix(pos);
   const src = side(o.src, o.flow.record, true);
   const dst = side(o.dst, o.flow.record, false);
-  const verdicts = decision(o);
+  const d = decision(o);
+  rules.note(d);
+  const verdicts = d.bytes;
   const offset = pos.kind === 'file' ? '' : pos.offset;
   const { srcIp, dstIp } = f;
   // The row's own text is written as it is, one byte a character; a character that is not (`ascii` < 0) sends the
@@ -436,35 +434,59 @@ function sideText(p: Peer, namespace: string | undefined, name: string | undefin
 
 const NO_SIDE = utf8('\t\t');
 
+/** The six verdict columns of a (current, proposed) pair of verdicts, and the rule texts they name by id. */
+interface Decision {
+  readonly bytes: Buffer;
+  readonly rules: readonly (readonly [id: string, text: string])[];
+  /** The last BodyRules that noted these rules (BodyRules.mark). */
+  noted: number;
+}
+
 /**
- * verdict, reason, rule, proposed_verdict, proposed_rule, class: made once per (current, proposed) pair of
+ * verdict, reason, rule_id, proposed_verdict, proposed_rule_id, class: made once per (current, proposed) pair of
  * Verdict objects, since the class follows from the two verdicts.
  */
 const NO_PROPOSAL = {};
-const decisions = new WeakMap<Verdict, WeakMap<object, Buffer>>();
-function decision(o: Outcome): Buffer {
+const decisions = new WeakMap<Verdict, WeakMap<object, Decision>>();
+function decision(o: Outcome): Decision {
   let byProposed = decisions.get(o.current);
   if (byProposed === undefined) {
     byProposed = new WeakMap();
     decisions.set(o.current, byProposed);
   }
   const key = o.proposed ?? NO_PROPOSAL;
-  let text = byProposed.get(key);
-  if (text === undefined) {
+  let d = byProposed.get(key);
+  if (d === undefined) {
     const { current, proposed } = o;
-    text = utf8(
-      [
-        current.verdict,
-        tsvString(current.reason ?? ''),
-        tsvString(ruleColumn(current)),
-        proposed?.verdict ?? '',
-        proposed === undefined ? '' : tsvString(ruleColumn(proposed)),
-        o.cls ?? '',
-      ].join('\t'),
+    const rule = ruleColumn(current);
+    const rules: [string, string][] = [[ruleId(rule), rule]];
+    if (proposed !== undefined) {
+      const proposedRule = ruleColumn(proposed);
+      rules.push([ruleId(proposedRule), proposedRule]);
+    }
+    const bytes = utf8(
+      [current.verdict, tsvString(current.reason ?? ''), rules[0]![0], proposed?.verdict ?? '', rules[1]?.[0] ?? '0', o.cls ?? ''].join('\t'),
     );
-    byProposed.set(key, text);
+    d = { bytes, rules, noted: 0 };
+    byProposed.set(key, d);
   }
-  return text;
+  return d;
+}
+
+/**
+ * The rule texts one body's rows name. A decision is noted by the body that met it last, so a row costs one
+ * comparison; bodies written at the same time (the daemon writes the next while one is inserted) each note it again.
+ */
+let bodies = 0;
+class BodyRules {
+  readonly texts = new Map<string, string>();
+  private readonly mark = ++bodies;
+
+  note(d: Decision): void {
+    if (d.noted === this.mark) return;
+    d.noted = this.mark;
+    for (const [id, text] of d.rules) this.texts.set(id, text);
+  }
 }
 
 const TAB_BYTE = utf8('\t');

@@ -7,7 +7,9 @@
  * (run_id, source), the coordinates of the input record, so merges keep one row per record, and report queries
  * read it with FINAL, which collapses copies not merged yet. A rollup table fed by a materialized view would
  * count a redelivered block again (the view sees every insert), so there is none: reports read this table,
- * whose daily partitions and (run_id, ...) key keep them fast (docs/services.md has the measurements).
+ * whose daily partitions and (run_id, ...) key keep them fast (docs/services.md has the measurements). Rule
+ * texts live once each in the rules table, rows name them by id (rule-ids.ts); a redelivered text is one row once
+ * merged, and readers take any one of its copies.
  */
 import type { FinalVerdict } from '../../engine/verdict.js';
 import type { ChangeClass, ResultRow } from '../../pipeline/result.js';
@@ -15,7 +17,7 @@ import type { ClickHouseConnection } from './connection.js';
 import { ClickHouseSinkError } from './errors.js';
 import { dropPartitionsOlderThan } from './retention.js';
 import { sqlIdentifier, sqlString } from './sql.js';
-import { qualified, RESULTS_TABLE, SCHEMA_VERSION_TABLE } from './tables.js';
+import { qualified, RESULTS_TABLE, RULES_TABLE, SCHEMA_VERSION_TABLE } from './tables.js';
 
 const VERDICTS = ['allow', 'deny', 'unknown'] as const satisfies readonly FinalVerdict[];
 const CLASSES = ['unchanged-allow', 'unchanged-deny', 'would-block', 'would-allow', 'unknown'] as const satisfies readonly ChangeClass[];
@@ -31,8 +33,11 @@ function enum8(values: readonly string[], withEmpty: boolean): string {
   return `Enum8(${[...(withEmpty ? ["'' = 0"] : []), ...members].join(', ')})`;
 }
 
-/** The results table's columns: ResultRow's fields, with `time` stored as DateTime seconds plus `time_ms`. */
-export type ResultColumn = keyof ResultRow | 'time_ms';
+/**
+ * The results table's columns: ResultRow's fields, with `time` stored as DateTime seconds plus `time_ms`, and the
+ * rule texts as ids into the rules table (rule-ids.ts) from schema 3.
+ */
+export type ResultColumn = keyof ResultRow | 'time_ms' | 'rule_id' | 'proposed_rule_id';
 type Column = readonly [name: ResultColumn, type: string];
 /** A column added to an existing table, with the value that rows stored before it read back. */
 type AddedColumn = readonly [name: ResultColumn, type: string, defaultValue: string];
@@ -76,19 +81,39 @@ const V2_COLUMNS = [
   ['dst_endpoint', 'String', "''"],
 ] as const satisfies readonly AddedColumn[];
 
+/**
+ * Added by migration 3: the rule columns' texts by id (rule-ids.ts). Rows stored before read 0, and keep their
+ * texts in `rule` and `proposed_rule`, which rows stored since leave empty.
+ */
+const V3_COLUMNS = [
+  ['rule_id', 'UInt64', '0'],
+  ['proposed_rule_id', 'UInt64', '0'],
+] as const satisfies readonly AddedColumn[];
+
 /** The results table's columns in the table's order (rows.ts writes them in an order of its own, ROW_COLUMNS). */
-export const RESULT_COLUMNS = [...V1_COLUMNS, ...V2_COLUMNS] as const satisfies readonly (Column | AddedColumn)[];
+export const RESULT_COLUMNS = [...V1_COLUMNS, ...V2_COLUMNS, ...V3_COLUMNS] as const satisfies readonly (Column | AddedColumn)[];
 // A field added to ResultRow needs a column here (and in rows.ts, whose ROW_COLUMNS must list the same columns).
 true satisfies Covers<keyof ResultRow, (typeof RESULT_COLUMNS)[number][0]>;
+
+/** Columns rows stored before schema 3 filled and rows stored since leave empty (their texts are in the rules table). */
+export const RULE_TEXT_COLUMNS = ['rule', 'proposed_rule'] as const satisfies readonly ResultColumn[];
+
+/** What a database has when a migration is planned. */
+export interface ExistingSchema {
+  /** The results table's columns (none before migration 1). */
+  readonly resultColumns: ReadonlySet<string>;
+  /** The tables of flowaudit's database. */
+  readonly tables: ReadonlySet<string>;
+}
 
 export interface Migration {
   readonly version: number;
   readonly description: string;
   /**
-   * The statements still to run, given the results table's columns as they are: 18.16 has no ADD COLUMN IF NOT
-   * EXISTS, so a migration interrupted half way is finished by adding only the columns that are missing.
+   * The statements still to run, given the database as it is: 18.16 has no ADD COLUMN IF NOT EXISTS, so a
+   * migration interrupted half way is finished by adding only what is missing.
    */
-  readonly statements: (database: string, resultColumns: ReadonlySet<string>) => readonly string[];
+  readonly statements: (database: string, existing: ExistingSchema) => readonly string[];
 }
 
 /** Append only: a released migration never changes; a new one gets the next number. */
@@ -108,7 +133,23 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 2,
     description: 'count, src_endpoint and dst_endpoint: connections per record and the inventory keys of the sides',
-    statements: (database, resultColumns) => addMissingColumns(database, V2_COLUMNS, resultColumns),
+    statements: (database, existing) => addMissingColumns(database, V2_COLUMNS, existing.resultColumns),
+  },
+  {
+    version: 3,
+    description: 'rules table and rule_id, proposed_rule_id: rows carry 8-byte ids instead of the rule texts',
+    statements: (database, existing) => [
+      ...(existing.tables.has(RULES_TABLE)
+        ? []
+        : [
+            `CREATE TABLE IF NOT EXISTS ${qualified(database, RULES_TABLE)} (
+        rule_id UInt64,
+        rule String
+      ) ENGINE = ReplacingMergeTree()
+      ORDER BY rule_id`,
+          ]),
+      ...addMissingColumns(database, V3_COLUMNS, existing.resultColumns),
+    ],
   },
 ];
 
@@ -171,12 +212,12 @@ export async function migrate(connection: ClickHouseConnection, options: Migrate
   for (const migration of MIGRATIONS) {
     if (migration.version <= fromVersion || migration.version > toVersion) continue;
     try {
-      for (const statement of migration.statements(database, await resultColumns(connection))) {
+      for (const statement of migration.statements(database, await existingSchema(connection))) {
         await connection.command(statement, 'migrate');
       }
     } catch (error) {
-      // Another replica starting at the same moment may have added the columns first: then nothing is left to do.
-      if (migration.statements(database, await resultColumns(connection)).length > 0) throw error;
+      // Another replica starting at the same moment may have made the changes first: then nothing is left to do.
+      if (migration.statements(database, await existingSchema(connection)).length > 0) throw error;
     }
     await connection.command(
       `INSERT INTO ${versions} (version, description) VALUES (${migration.version}, ${sqlString(migration.description)})`,
@@ -190,12 +231,16 @@ export async function migrate(connection: ClickHouseConnection, options: Migrate
   return { fromVersion, toVersion: Math.max(fromVersion, toVersion), droppedPartitions };
 }
 
-/** The names of the results table's columns now (none before migration 1). */
-async function resultColumns(connection: ClickHouseConnection): Promise<ReadonlySet<string>> {
-  const rows = await connection.rows<{ name: string }>(
+/** The tables of flowaudit's database and the results table's columns, as they are now. */
+async function existingSchema(connection: ClickHouseConnection): Promise<ExistingSchema> {
+  const columns = await connection.rows<{ name: string }>(
     `SELECT name FROM system.columns
      WHERE database = ${sqlString(connection.database)} AND table = ${sqlString(RESULTS_TABLE)}`,
     'migrate',
   );
-  return new Set(rows.map((r) => r.name));
+  const tables = await connection.rows<{ name: string }>(
+    `SELECT name FROM system.tables WHERE database = ${sqlString(connection.database)}`,
+    'migrate',
+  );
+  return { resultColumns: new Set(columns.map((r) => r.name)), tables: new Set(tables.map((r) => r.name)) };
 }
