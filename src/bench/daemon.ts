@@ -44,6 +44,11 @@ export interface DaemonBenchOptions {
 
 /** Times the workload's flows are produced: a first pass that warms the daemon's caches, then the measured two. */
 const PASSES = 3;
+/**
+ * Rounds of (bare consumer, daemon), each a fresh group over the whole topic: the figures are the medians. On two
+ * shared cores one run of either moves by a third from run to run; alternating them spreads that over both.
+ */
+const ROUNDS = 3;
 const BARE = 'bare kafkajs eachBatch consumer, JSON.parse only (same records, steady state)';
 
 /** Rows per insert of the two insert measurements: what the daemon puts in one (--insert-rows' default). */
@@ -69,25 +74,33 @@ export async function benchDaemon(options: DaemonBenchOptions): Promise<BenchRes
     // records, long enough for a dozen inserts. The lines are not kept while the consumers run: both measure a
     // process holding only what they hold.
     const produceSeconds = await produceAll(kafka, topic, partitions, await readLines(), PASSES);
-    const bare = await bareConsumer(kafka, topic, `${topic}-bare`, n, PASSES * n);
-    const daemon = await daemonRun({ kafka: kafkaSettings, clickhouse: ch, topic, group: `${topic}-daemon`, policies, inventory: w.inventory, flows: n });
+    const rounds: { bare: number; daemon: DaemonFigures }[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const bareRate = await bareConsumer(kafka, topic, `${topic}-bare-${r}`, n, PASSES * n);
+      const figures = await daemonRun({ kafka: kafkaSettings, clickhouse: ch, topic, group: `${topic}-daemon-${r}`, policies, inventory: w.inventory, flows: n });
+      rounds.push({ bare: bareRate, daemon: figures });
+    }
+    const bare = median(rounds.map((r) => r.bare));
+    const warm = median(rounds.map((r) => r.daemon.warmFlowsPerSecond));
+    const daemon = rounds.find((r) => r.daemon.warmFlowsPerSecond === warm)!.daemon;
+    const each = rounds.map((r) => `${thousands(r.daemon.warmFlowsPerSecond)}k/${thousands(r.bare)}k = ${(r.daemon.warmFlowsPerSecond / r.bare).toFixed(2)}`).join(', ');
     const results = await outcomesOf(await readLines(), policies, w.inventory, topic);
     const ours = await insertOurs(ch, results);
     const theirs = await insertBare(ch, results);
     return [
       {
         name: 'daemon: flows/s end to end, warm (Kafka → evaluate current + staged view → ClickHouse, committed)',
-        value: daemon.warmFlowsPerSecond,
+        value: warm,
         unit: 'flows/s',
         baseline: { name: BARE, value: bare },
-        note: `rows stored per second from the first ${n} stored to all ${PASSES * n} (passes 2 and 3; the bare consumer over the same records, JSON.parsed) on ${partitions} partitions, 200 policies and a staged deny (both views evaluated), 2000 pods; ${daemon.batches} Kafka batches in ${daemon.inserts} inserts of ${Math.round((PASSES * n) / Math.max(daemon.inserts, 1))} rows on average in the three passes; RSS ${daemon.rssMb.toFixed(0)} MB after the run (benchmark process)`,
+        note: `medians of ${ROUNDS} rounds, each the bare consumer then the daemon, a fresh group each (daemon/bare per round: ${each}); rows stored per second from the first ${n} stored to all ${PASSES * n} (passes 2 and 3; the bare consumer over the same records, JSON.parsed) on ${partitions} partitions, 200 policies and a staged deny (both views evaluated), 2000 pods; in the median round ${daemon.batches} Kafka batches in ${daemon.inserts} inserts of ${Math.round((PASSES * n) / Math.max(daemon.inserts, 1))} rows on average in the three passes; RSS ${daemon.rssMb.toFixed(0)} MB after the run (benchmark process)`,
       },
       {
         name: 'daemon: flows/s end to end, first pass (cold engine caches)',
-        value: daemon.coldFlowsPerSecond,
+        value: median(rounds.map((r) => r.daemon.coldFlowsPerSecond)),
         unit: 'flows/s',
         baseline: { name: BARE, value: bare },
-        note: `rows stored per second from consuming until ${n} were (rows count once their insert is acknowledged); start-up before it (policies, inventory, ClickHouse, group join) took ${daemon.startSeconds.toFixed(1)} s`,
+        note: `median of ${ROUNDS} rounds; rows stored per second from consuming until ${n} were (rows count once their insert is acknowledged); start-up before it (policies, inventory, ClickHouse, group join) took ${daemon.startSeconds.toFixed(1)} s in the median round`,
       },
       {
         name: 'daemon: result rows/s encoded and inserted by insertOutcomes (TabSeparated)',
@@ -326,9 +339,19 @@ async function cleanUp(kafka: Kafka, topic: string, ch: ClickHouseOptions): Prom
   const admin = kafka.admin();
   await admin.connect();
   await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-  await admin.deleteGroups([`${topic}-bare`, `${topic}-daemon`]).catch(() => undefined);
+  const rounds = Array.from({ length: ROUNDS }, (_, r) => r);
+  await admin.deleteGroups(rounds.flatMap((r) => [`${topic}-bare-${r}`, `${topic}-daemon-${r}`])).catch(() => undefined);
   await admin.disconnect();
   const connection = await connectClickHouse(ch).catch(() => undefined);
   await connection?.command(`DROP DATABASE IF EXISTS ${sqlIdentifier(ch.database)}`, 'migrate');
   await connection?.close();
+}
+
+/** The middle value (of an odd number of them). */
+function median(values: readonly number[]): number {
+  return [...values].sort((a, b) => a - b)[values.length >> 1]!;
+}
+
+function thousands(rate: number): string {
+  return (rate / 1000).toFixed(0);
 }
