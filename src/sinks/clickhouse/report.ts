@@ -78,35 +78,37 @@ export async function* streamResults(connection: ClickHouseConnection, filter: R
      FROM ${qualified(connection.database, RESULTS_TABLE)} FINAL
      WHERE ${resultConditions(filter)}`;
   for await (const block of connection.streamRows<StoredRow>(sql, 'query')) {
-    const rows: ResultRow[] = [];
-    for (const { epoch_ms, rule_key, proposed_rule_key, ...row } of block) {
-      rows.push({
-        ...row,
-        time: Number(epoch_ms),
-        bytes: Number(row.bytes),
-        packets: Number(row.packets),
-        observed_mismatch: row.observed_mismatch === 1,
-        rule: await rules.text(rule_key, row.rule, row.source),
-        proposed_rule: await rules.text(proposed_rule_key, row.proposed_rule, row.source),
-      });
-    }
-    yield rows;
+    await rules.cover(block);
+    yield block.map(({ epoch_ms, rule_key, proposed_rule_key, ...row }) => ({
+      ...row,
+      time: Number(epoch_ms),
+      bytes: Number(row.bytes),
+      packets: Number(row.packets),
+      observed_mismatch: row.observed_mismatch === 1,
+      rule: rules.text(rule_key, row.rule, row.source),
+      proposed_rule: rules.text(proposed_rule_key, row.proposed_rule, row.source),
+    }));
   }
 }
 
-/** Rule texts by id for one report: the rules table read once, and again when a row names an id stored since. */
+/** Rule texts by id for one report: the rules table read once, and again when a block names an id stored since. */
 class RuleNames {
-  private texts: RuleTexts | undefined;
+  private texts: RuleTexts = new Map();
+  private loaded = false;
   constructor(private readonly connection: ClickHouseConnection) {}
 
+  /** Reads the rules table (again) when a row of `block` names a rule not read yet. */
+  async cover(block: readonly StoredRow[]): Promise<void> {
+    const known = (id: string) => id === '0' || this.texts.has(id);
+    if (this.loaded && block.every((r) => known(r.rule_key) && known(r.proposed_rule_key))) return;
+    this.texts = await loadRuleTexts(this.connection);
+    this.loaded = true;
+  }
+
   /** A row's rule column: the text of `id`, or for a row stored before schema 3 (`id` 0) the text it holds. */
-  async text(id: string, stored: string, source: string): Promise<string> {
+  text(id: string, stored: string, source: string): string {
     if (id === '0') return stored;
-    let text = this.texts?.get(id);
-    if (text === undefined) {
-      this.texts = await loadRuleTexts(this.connection);
-      text = this.texts.get(id);
-    }
+    const text = this.texts.get(id);
     if (text === undefined) {
       throw new ClickHouseSinkError('query', `result ${source} names rule ${id}, which the ${RULES_TABLE} table does not hold`, false, '');
     }
