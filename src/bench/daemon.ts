@@ -30,7 +30,7 @@ import {
 import { ResultRowsWriter, ROW_COLUMNS } from '../sinks/clickhouse/rows.js';
 import { RESULT_COLUMNS } from '../sinks/clickhouse/schema.js';
 import { connectTypedProducer, ensureTopic, kafkaClient, KafkaFlowDecoder, kafkaOptions, type KafkaOptions } from '../sources/kafka/index.js';
-import type { BenchResult } from './result.js';
+import { median, type BenchResult } from './result.js';
 import { ensureWorkload, type WorkloadDir } from './workload.js';
 
 export interface DaemonBenchOptions {
@@ -347,10 +347,6 @@ async function cleanUp(kafka: Kafka, topic: string, ch: ClickHouseOptions): Prom
   await connection?.close();
 }
 
-/** The middle value (of an odd number of them). */
-function median(values: readonly number[]): number {
-  return [...values].sort((a, b) => a - b)[values.length >> 1]!;
-}
 
 function thousands(rate: number): string {
   return (rate / 1000).toFixed(0);

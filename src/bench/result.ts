@@ -6,3 +6,8 @@ export interface BenchResult {
   readonly baseline?: { readonly name: string; readonly value: number };
   readonly note?: string;
 }
+
+/** The middle value of an odd number of measurements (rounds of a suite). */
+export function median(values: readonly number[]): number {
+  return [...values].sort((a, b) => a - b)[values.length >> 1]!;
+}
