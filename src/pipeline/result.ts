@@ -39,7 +39,10 @@ export interface ResultRow {
   readonly verdict: FinalVerdict;
   /** Why an `unknown` verdict is unknown; '' otherwise. */
   readonly reason: string;
-  /** Deciding rules of both directions, formatted by engine/format-rule (docs/results.md). */
+  /**
+   * Deciding rules of both directions, formatted by engine/format-rule (docs/results.md). ClickHouse stores it by
+   * id, the text once in the rules table (sinks/clickhouse/rule-ids.ts).
+   */
   readonly rule: string;
   readonly proposed_verdict: FinalVerdict | '';
   readonly proposed_rule: string;
