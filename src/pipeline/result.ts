@@ -40,7 +40,7 @@ export interface ResultRow {
   /** Why an `unknown` verdict is unknown; '' otherwise. */
   readonly reason: string;
   /**
-   * Deciding rules of both directions, formatted by engine/format-rule (docs/results.md). ClickHouse stores it by
+   * Deciding rules of both directions, formatted by engine/format.ts (docs/results.md). ClickHouse stores it by
    * id, the text once in the rules table (sinks/clickhouse/rule-ids.ts).
    */
   readonly rule: string;
