@@ -237,8 +237,17 @@ describe('results table', () => {
 
   it('keeps each rule text once in the rules table, and a report names a row whose rule has no text', async () => {
     const texts = ['tier-a/ns/p#0', 'tier-a/ns/p#1', 'tier-b/ns/q#0'];
-    const rows = Array.from({ length: 30 }, (_, i) => row(i, { run_id: 'run-rules', rule: texts[i % 3]!, proposed_rule: texts[(i + 1) % 3]! }));
-    await insertRows(ch, [bodyOf(rows)]);
+    // Rows from 20 on alone name the third text: the insert of two bodies below must store the texts of both.
+    const rule = (i: number, shift: number) => texts[i < 20 ? (i + shift) % 2 : 2]!;
+    const rows = Array.from({ length: 30 }, (_, i) => row(i, { run_id: 'run-rules', rule: rule(i, 0), proposed_rule: rule(i, 1) }));
+    await insertRows(ch, [bodyOf(rows.slice(0, 20)), bodyOf(rows.slice(20))]);
+    const named = async () => {
+      const stored: ResultRow[] = [];
+      for await (const block of streamResults(ch, { runId: 'run-rules' })) stored.push(...block);
+      return stored.map((r) => [r.source, r.rule, r.proposed_rule]).sort();
+    };
+    const expected = rows.map((r) => [r.source, r.rule, r.proposed_rule]).sort();
+    expect(await named()).toEqual(expected);
     await insertRows(ch, [bodyOf(rows)]);
     // Another process (its own connection) sends the texts again: the table keeps one of each once merged.
     const other = await connectClickHouse(clickHouseTestOptions(names.database));
@@ -250,9 +259,7 @@ describe('results table', () => {
     const table = `${sqlIdentifier(names.database)}.rules`;
     const held = await ch.rows<{ rule_id: string; rule: string }>(`SELECT rule_id, rule FROM ${table} FINAL WHERE rule LIKE 'tier-%' ORDER BY rule`, 'query');
     expect(held).toEqual(texts.map((text) => ({ rule_id: ruleId(text), rule: text })));
-    const stored: ResultRow[] = [];
-    for await (const block of streamResults(ch, { runId: 'run-rules' })) stored.push(...block);
-    expect(stored.map((r) => [r.source, r.rule, r.proposed_rule]).sort()).toEqual(rows.map((r) => [r.source, r.rule, r.proposed_rule]).sort());
+    expect(await named()).toEqual(expected);
 
     await ch.command(
       `INSERT INTO ${sqlIdentifier(names.database)}.results (run_id, source, time, time_ms, src_ip, dst_ip, proto, verdict, rule_id, policy_version, bytes, packets)

@@ -19,7 +19,7 @@ const COLUMN_IDENTIFIERS = ROW_COLUMNS.map(sqlIdentifier);
 export async function insertRows(connection: ClickHouseConnection, bodies: readonly EncodedRows[]): Promise<void> {
   const chunks = bodies.flatMap((b) => b.chunks);
   if (chunks.length === 0) return;
-  await storeRuleTexts(connection, bodies.length === 1 ? bodies[0]!.rules : new Map(bodies.flatMap((b) => [...b.rules])));
+  await storeRuleTexts(connection, bodies.map((b) => b.rules));
   await connection.insertText(qualified(connection.database, RESULTS_TABLE), COLUMN_IDENTIFIERS, 'TabSeparated', chunks);
 }
 

@@ -24,14 +24,16 @@ export function ruleId(text: string): string {
 export type RuleTexts = ReadonlyMap<string, string>;
 
 /**
- * Makes sure the `rules` table holds `texts` before rows that name them are inserted: texts this connection has
- * stored already are not sent again. A failed insert stores nothing here, so the texts are sent with the retry.
+ * Makes sure the `rules` table holds the texts of `lists` (one per body of an insert) before rows that name them
+ * are inserted: texts this connection has stored already are not sent again. A failed insert stores nothing here,
+ * so the texts are sent with the retry.
  */
-export async function storeRuleTexts(connection: ClickHouseConnection, texts: RuleTexts): Promise<void> {
+export async function storeRuleTexts(connection: ClickHouseConnection, lists: readonly RuleTexts[]): Promise<void> {
   const stored = storedOn(connection);
-  const missing = [...texts].filter(([id]) => !stored.has(id));
-  if (missing.length === 0) return;
-  const body = missing.map(([id, text]) => `${id}\t${tsvString(text)}\n`).join('');
+  const missing = new Map<string, string>();
+  for (const texts of lists) for (const [id, text] of texts) if (!stored.has(id)) missing.set(id, text);
+  if (missing.size === 0) return;
+  const body = [...missing].map(([id, text]) => `${id}\t${tsvString(text)}\n`).join('');
   await connection.insertText(qualified(connection.database, RULES_TABLE), RULE_COLUMNS, 'TabSeparated', [Buffer.from(body)]);
   for (const [id] of missing) stored.add(id);
 }
