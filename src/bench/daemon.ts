@@ -30,7 +30,7 @@ import {
 import { ResultRowsWriter, ROW_COLUMNS } from '../sinks/clickhouse/rows.js';
 import { RESULT_COLUMNS } from '../sinks/clickhouse/schema.js';
 import { connectTypedProducer, ensureTopic, kafkaClient, KafkaFlowDecoder, kafkaOptions, type KafkaOptions } from '../sources/kafka/index.js';
-import { median, type BenchResult } from './result.js';
+import { median, thousands, type BenchResult } from './result.js';
 import { ensureWorkload, type WorkloadDir } from './workload.js';
 
 export interface DaemonBenchOptions {
@@ -345,9 +345,4 @@ async function cleanUp(kafka: Kafka, topic: string, ch: ClickHouseOptions): Prom
   const connection = await connectClickHouse(ch).catch(() => undefined);
   await connection?.command(`DROP DATABASE IF EXISTS ${sqlIdentifier(ch.database)}`, 'migrate');
   await connection?.close();
-}
-
-
-function thousands(rate: number): string {
-  return (rate / 1000).toFixed(0);
 }

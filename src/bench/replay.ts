@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { median, type BenchResult } from './result.js';
+import { median, thousands, type BenchResult } from './result.js';
 import { ensureWorkload, type WorkloadDir } from './workload.js';
 
 const run = promisify(execFile);
@@ -44,7 +44,7 @@ export async function benchReplay(flows: number): Promise<BenchResult[]> {
     ]);
     rounds.push({ replay: flows / replay.seconds, bare: flows / bare.seconds, replayRss: replay.rssMb, bareRss: bare.rssMb });
   }
-  const each = rounds.map((r) => `${(r.replay / 1000).toFixed(0)}k/${(r.bare / 1000).toFixed(0)}k`).join(', ');
+  const each = rounds.map((r) => `${thousands(r.replay)}k/${thousands(r.bare)}k`).join(', ');
   return [
     {
       name: 'replay: flows/s end to end (file → JSONL results, current set and a proposed change)',
@@ -62,7 +62,6 @@ export async function benchReplay(flows: number): Promise<BenchResult[]> {
     },
   ];
 }
-
 
 /**
  * A proposed change that changes verdicts, so that the proposed view is a set of its own (a change that changes

@@ -7,6 +7,11 @@ export interface BenchResult {
   readonly note?: string;
 }
 
+/** A rate in thousands, for the per-round figures of a note: `97` for 97,120. */
+export function thousands(rate: number): string {
+  return (rate / 1000).toFixed(0);
+}
+
 /** The middle value of an odd number of measurements (rounds of a suite). */
 export function median(values: readonly number[]): number {
   return [...values].sort((a, b) => a - b)[values.length >> 1]!;
