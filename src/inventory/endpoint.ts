@@ -76,7 +76,17 @@ export interface ServiceAccountInfo {
  * `slot` numbers the peers the inventory shares between flows (inventory/peers.ts).
  */
 export type Peer =
-  | { readonly kind: 'endpoint'; readonly endpoint: Endpoint; readonly ip: string | undefined; readonly slot: number }
+  | {
+      readonly kind: 'endpoint';
+      readonly endpoint: Endpoint;
+      /**
+       * `endpoint.id`, kept on the peer: the per-flow work that needs only the id (the view difference, the
+       * output's endpoint columns) then reads the peer alone, not a second object at a random place in memory.
+       */
+      readonly endpointId: number;
+      readonly ip: string | undefined;
+      readonly slot: number;
+    }
   | { readonly kind: 'address'; readonly ip: string; readonly slot: number }
   | { readonly kind: 'unresolved'; readonly reason: string; readonly labels?: Labels; readonly namespace?: string };
 

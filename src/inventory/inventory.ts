@@ -7,7 +7,7 @@ import { NAMESPACE_LABEL, ORCHESTRATOR_LABEL, SERVICE_ACCOUNT_LABEL } from './ob
 import { ipv4Number, ipv4NumberOf } from '../flows/ip.js';
 import { IPv4Table } from './ipv4-table.js';
 import { type AddressPeer, type EndpointPeer, flowEndpointPeer, sharedAddressPeer, sharedEndpointPeer } from './peers.js';
-import type { TimeWindows } from './windows.js';
+import { TimeWindows } from './windows.js';
 
 /** Why a side could not be resolved (Peer `unresolved` reasons; docs/flow-record.md, "Resolution"). */
 export const UNRESOLVED = {
@@ -54,35 +54,29 @@ export class Inventory implements ClusterView {
   private readonly stats_: InventoryStats = { labelDisagreements: 0, syntheticEndpoints: 0 };
   private readonly synthetic = new Map<string, EndpointPeer>();
   /**
-   * `ix.byIp`'s IPv4 entries by number (IPv4Table says why): an index ≥ 0 into the single-window arrays below
-   * (most IPs had one holder), else -1 - index into `v4Windows`. Flat arrays, so that the lookup on every flow
-   * reads a few cache lines rather than a TimeWindows object and its three arrays.
+   * `ix.byIp`'s IPv4 entries by number (IPv4Table says why): the one peer that held the address (most had one
+   * holder), or its TimeWindows. The one holder's window is in `v4Spans` at the address's index, start and end
+   * side by side: the lookup on every flow reads a few cache lines rather than a TimeWindows object and its arrays.
    */
-  private readonly byIPv4 = new IPv4Table<number>();
-  private readonly v4Starts: number[] = [];
-  private readonly v4Ends: number[] = [];
-  private readonly v4Peers: EndpointPeer[] = [];
-  private readonly v4Windows: TimeWindows<EndpointPeer>[] = [];
+  private readonly byIPv4 = new IPv4Table<EndpointPeer | TimeWindows<EndpointPeer>>();
+  private readonly v4Spans: Float64Array;
   /** One shared peer per address that is no endpoint (inventory/peers.ts says why). */
   private readonly addressesV4 = new IPv4Table<AddressPeer>();
   private readonly addressesV6 = new Map<string, AddressPeer>();
 
   constructor(private readonly ix: InventoryIndexes) {
     this.diagnostics = ix.diagnostics;
+    const spans: number[] = [];
     for (const [ip, windows] of ix.byIp) {
       const v4 = ipv4Number(ip);
       if (v4 < 0) continue;
       const only = windows.only;
-      if (only === undefined) {
-        this.byIPv4.set(v4, -1 - this.v4Windows.length);
-        this.v4Windows.push(windows);
-      } else {
-        this.byIPv4.set(v4, this.v4Peers.length);
-        this.v4Starts.push(only.start);
-        this.v4Ends.push(only.end);
-        this.v4Peers.push(only.value);
-      }
+      this.byIPv4.set(v4, only === undefined ? windows : only.value);
+      const i = this.byIPv4.indexOf(v4);
+      spans[2 * i] = only?.start ?? NaN;
+      spans[2 * i + 1] = only?.end ?? NaN;
     }
+    this.v4Spans = Float64Array.from(spans);
   }
 
   namespace(name: string): NamespaceInfo | undefined {
@@ -156,10 +150,11 @@ export class Inventory implements ClusterView {
 
   /** TimeWindows.at, for an IPv4 address by number. */
   private holderOfV4(v4: number, time: number | undefined): EndpointPeer | undefined {
-    const i = this.byIPv4.get(v4);
-    if (i === undefined) return undefined;
-    if (i < 0) return this.v4Windows[-1 - i]!.at(time);
-    return time === undefined || (time >= this.v4Starts[i]! && time < this.v4Ends[i]!) ? this.v4Peers[i] : undefined;
+    const i = this.byIPv4.indexOf(v4);
+    if (i < 0) return undefined;
+    const holder = this.byIPv4.at(i);
+    if (holder instanceof TimeWindows) return holder.at(time);
+    return time === undefined || (time >= this.v4Spans[2 * i]! && time < this.v4Spans[2 * i + 1]!) ? holder : undefined;
   }
 
   private addressPeer(ip: string, v4: number): AddressPeer {

@@ -5,20 +5,25 @@
  * array costs a fraction of that.
  */
 
-/** Slot value of a free slot (values are indexes ≥ 0 into `values`). */
+/**
+ * Slot layout in `entries`: the key, then the index of its value in `values` (FREE when the slot is free). Key
+ * and index side by side: a probe reads one cache line, where two arrays would read two (the tables are too big
+ * for the CPU caches, and every flow probes several).
+ */
+const STRIDE = 2;
+const INDEX = 1;
 const FREE = -1;
 
 export class IPv4Table<T> {
-  private keys: Int32Array;
-  private slots: Int32Array;
+  private entries: Int32Array;
   private values: T[] = [];
+  /** Slots - 1 (slots are a power of two). */
   private mask: number;
 
   constructor(capacity = 1024) {
-    const size = 2 ** Math.ceil(Math.log2(Math.max(16, capacity * 2)));
-    this.keys = new Int32Array(size);
-    this.slots = new Int32Array(size).fill(FREE);
-    this.mask = size - 1;
+    const slots = 2 ** Math.ceil(Math.log2(Math.max(16, capacity * 2)));
+    this.entries = freeEntries(slots);
+    this.mask = slots - 1;
   }
 
   get size(): number {
@@ -27,50 +32,73 @@ export class IPv4Table<T> {
 
   /** `address` is ipv4Number's result (≥ 0). */
   get(address: number): T | undefined {
+    const index = this.indexOf(address);
+    return index < 0 ? undefined : this.values[index];
+  }
+
+  /**
+   * The address's index, or -1: indexes count the addresses from 0 in the order they were first set (until
+   * `clear`), so a caller can keep more about each address in arrays of its own.
+   */
+  indexOf(address: number): number {
     const key = address | 0;
+    const entries = this.entries;
     for (let i = hash(key) & this.mask; ; i = (i + 1) & this.mask) {
-      const slot = this.slots[i]!;
-      if (slot === FREE) return undefined;
-      if (this.keys[i] === key) return this.values[slot];
+      const at = i * STRIDE;
+      const index = entries[at + INDEX]!;
+      if (index === FREE || entries[at] === key) return index;
     }
+  }
+
+  /** The value at an index indexOf gave. */
+  at(index: number): T {
+    return this.values[index]!;
   }
 
   set(address: number, value: T): void {
     const key = address | 0;
+    const entries = this.entries;
     for (let i = hash(key) & this.mask; ; i = (i + 1) & this.mask) {
-      const slot = this.slots[i]!;
-      if (slot === FREE) {
-        this.keys[i] = key;
-        this.slots[i] = this.values.length;
+      const at = i * STRIDE;
+      const index = entries[at + INDEX]!;
+      if (index === FREE) {
+        entries[at] = key;
+        entries[at + INDEX] = this.values.length;
         this.values.push(value);
         if (this.values.length * 2 > this.mask) this.grow();
         return;
       }
-      if (this.keys[i] === key) {
-        this.values[slot] = value;
+      if (entries[at] === key) {
+        this.values[index] = value;
         return;
       }
     }
   }
 
   clear(): void {
-    this.slots.fill(FREE);
+    for (let at = INDEX; at < this.entries.length; at += STRIDE) this.entries[at] = FREE;
     this.values = [];
   }
 
   private grow(): void {
-    const { keys, slots } = this;
-    this.keys = new Int32Array(keys.length * 2);
-    this.slots = new Int32Array(slots.length * 2).fill(FREE);
-    this.mask = this.keys.length - 1;
-    for (let j = 0; j < slots.length; j++) {
-      if (slots[j] === FREE) continue;
-      let i = hash(keys[j]!) & this.mask;
-      while (this.slots[i] !== FREE) i = (i + 1) & this.mask;
-      this.keys[i] = keys[j]!;
-      this.slots[i] = slots[j]!;
+    const old = this.entries;
+    const slots = (this.mask + 1) * 2;
+    this.entries = freeEntries(slots);
+    this.mask = slots - 1;
+    for (let from = 0; from < old.length; from += STRIDE) {
+      if (old[from + INDEX] === FREE) continue;
+      let i = hash(old[from]!) & this.mask;
+      while (this.entries[i * STRIDE + INDEX] !== FREE) i = (i + 1) & this.mask;
+      this.entries[i * STRIDE] = old[from]!;
+      this.entries[i * STRIDE + INDEX] = old[from + INDEX]!;
     }
   }
+}
+
+function freeEntries(slots: number): Int32Array {
+  const entries = new Int32Array(slots * STRIDE);
+  for (let at = INDEX; at < entries.length; at += STRIDE) entries[at] = FREE;
+  return entries;
 }
 
 function hash(key: number): number {

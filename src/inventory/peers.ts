@@ -15,12 +15,12 @@ let lastSlot = NO_SLOT;
 
 /** A peer shared by every flow that resolves to `endpoint` with this IP (undefined: the flow carries none). */
 export function sharedEndpointPeer(endpoint: Endpoint, ip: string | undefined): EndpointPeer {
-  return { kind: 'endpoint', endpoint, ip, slot: ++lastSlot };
+  return { kind: 'endpoint', endpoint, endpointId: endpoint.id, ip, slot: ++lastSlot };
 }
 
 /** A peer for one flow (an endpoint found by name, seen at an IP the inventory does not give it). */
 export function flowEndpointPeer(endpoint: Endpoint, ip: string | undefined): EndpointPeer {
-  return { kind: 'endpoint', endpoint, ip, slot: NO_SLOT };
+  return { kind: 'endpoint', endpoint, endpointId: endpoint.id, ip, slot: NO_SLOT };
 }
 
 /** A peer shared by every flow from or to this address, which is no endpoint. */

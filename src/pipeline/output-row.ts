@@ -6,6 +6,7 @@ import { formatDecision } from '../engine/format.js';
 import type { Verdict } from '../engine/verdict.js';
 import { protocolName } from '../flows/protocol.js';
 import type { FlowRecord, LineBytes } from '../flows/record.js';
+import type { EndpointPeer } from '../inventory/peers.js';
 import type { Outcome } from './outcome.js';
 
 /** Verdicts are shared between flows, so their rule text is formatted once per verdict object. */
@@ -94,8 +95,8 @@ export function writeJsonRow(o: Outcome, out: RowBytes): void {
   const { record, json } = o.flow;
   if (json !== undefined) out.addRange(json.bytes, json.start, closingBrace(json));
   else out.add(JSON.stringify(flowFields(record)).slice(0, -1));
-  if (o.src.kind === 'endpoint') out.addBytes(endpointField(srcFields, 'src_endpoint', o.src.endpoint));
-  if (o.dst.kind === 'endpoint') out.addBytes(endpointField(dstFields, 'dst_endpoint', o.dst.endpoint));
+  if (o.src.kind === 'endpoint') out.addBytes(endpointField(srcFields, 'src_endpoint', o.src));
+  if (o.dst.kind === 'endpoint') out.addBytes(endpointField(dstFields, 'dst_endpoint', o.dst));
   const tails = verdictTails(o.current, o.proposed, o.cls);
   out.addBytes(record.action === undefined ? tails.unobserved : o.mismatch ? tails.mismatch : tails.match);
 }
@@ -125,11 +126,12 @@ function closingBrace(line: LineBytes): number {
  */
 const srcFields: (Buffer | undefined)[] = [];
 const dstFields: (Buffer | undefined)[] = [];
-function endpointField(fields: (Buffer | undefined)[], name: string, e: { readonly id: number; readonly key: string }): Buffer {
-  let bytes = fields[e.id];
+function endpointField(fields: (Buffer | undefined)[], name: string, peer: EndpointPeer): Buffer {
+  const id = peer.endpointId;
+  let bytes = fields[id];
   if (bytes === undefined) {
-    while (fields.length <= e.id) fields.push(undefined);
-    fields[e.id] = bytes = Buffer.from(`,"${name}":${JSON.stringify(e.key)}`);
+    while (fields.length <= id) fields.push(undefined);
+    fields[id] = bytes = Buffer.from(`,"${name}":${JSON.stringify(peer.endpoint.key)}`);
   }
   return bytes;
 }

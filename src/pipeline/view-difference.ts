@@ -12,6 +12,7 @@
  */
 import type { CompiledPolicySet } from '../engine/index.js';
 import type { Endpoint, Peer } from '../inventory/endpoint.js';
+import type { EndpointPeer } from '../inventory/peers.js';
 import { contextContent, policyContent } from '../policy/content.js';
 import type { Direction, Policy, PolicySet } from '../policy/model.js';
 
@@ -49,13 +50,13 @@ export class ViewDifference {
   /** True when the proposed view decides a flow between these peers as the current view does. */
   decidesAlike(src: Peer, dst: Peer): boolean {
     return (
-      (src.kind !== 'endpoint' || (this.stateOf(src.endpoint) & EGRESS_ALIKE) !== 0) &&
-      (dst.kind !== 'endpoint' || (this.stateOf(dst.endpoint) & INGRESS_ALIKE) !== 0)
+      (src.kind !== 'endpoint' || (this.stateOf(src) & EGRESS_ALIKE) !== 0) &&
+      (dst.kind !== 'endpoint' || (this.stateOf(dst) & INGRESS_ALIKE) !== 0)
     );
   }
 
-  private stateOf(e: Endpoint): number {
-    const id = e.id;
+  private stateOf(peer: EndpointPeer): number {
+    const id = peer.endpointId;
     if (id >= this.state.length) {
       const grown = new Uint8Array(Math.max(id + 1, this.state.length * 2));
       grown.set(this.state);
@@ -63,6 +64,7 @@ export class ViewDifference {
     }
     let s = this.state[id]!;
     if (s === 0) {
+      const e = peer.endpoint;
       s = KNOWN | (this.alike(e, 'egress') ? EGRESS_ALIKE : 0) | (this.alike(e, 'ingress') ? INGRESS_ALIKE : 0);
       this.state[id] = s;
     }

@@ -52,4 +52,25 @@ describe('IPv4Table', () => {
       }),
     );
   });
+
+  it('numbers addresses from 0 in the order they were first set, through growth and until a clear', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 0xffffffff }), { maxLength: 200 }), (keys) => {
+        const table = new IPv4Table<string>(4);
+        const order = new Map<number, number>();
+        for (const k of keys) {
+          table.set(k, `v${k}`);
+          if (!order.has(k)) order.set(k, order.size);
+        }
+        for (const [k, index] of order) {
+          expect(table.indexOf(k)).toBe(index);
+          expect(table.at(index)).toBe(`v${k}`);
+        }
+        const absent = keys.length === 0 ? 7 : (Math.max(...keys) + 1) % 2 ** 32;
+        if (!order.has(absent)) expect(table.indexOf(absent)).toBe(-1);
+        table.clear();
+        if (keys.length > 0) expect(table.indexOf(keys[0]!)).toBe(-1);
+      }),
+    );
+  });
 });
