@@ -11,7 +11,16 @@
  */
 import type { FlowRecord } from '../flows/record.js';
 import type { ClusterView, Endpoint, Peer } from '../inventory/endpoint.js';
-import { BUILTIN_TIERS, type Cidr, type Direction, type EntityMatch, type Policy, type PolicySet } from '../policy/model.js';
+import {
+  BUILTIN_TIERS,
+  type Cidr,
+  type Direction,
+  type EntityMatch,
+  type Origin,
+  type Policy,
+  type PolicySet,
+  type RuleAction,
+} from '../policy/model.js';
 import { AddressSpace } from './address-space.js';
 import {
   type AppliedTier,
@@ -45,6 +54,23 @@ export interface EngineOptions {
   readonly maxCacheBytes?: number;
 }
 
+/** A policy the set evaluates, by the names verdicts give it, with its rules in the directions it applies to. */
+export interface ListedPolicy {
+  readonly tier: string;
+  /** Display name (engine/policy-name.ts), as RuleRef `policy`. */
+  readonly policy: string;
+  /** Undefined in a direction the policy does not apply to. */
+  readonly ingress: readonly ListedRule[] | undefined;
+  readonly egress: readonly ListedRule[] | undefined;
+}
+
+export interface ListedRule {
+  /** As RuleRef `rule`. */
+  readonly index: number;
+  readonly action: RuleAction;
+  readonly origin: Origin | undefined;
+}
+
 /** The policies of one tier that apply to an endpoint in one direction, by display name, in order. */
 export interface TierPolicies {
   readonly tier: string;
@@ -67,6 +93,8 @@ export interface CompiledPolicySet {
   applicablePolicies(endpoint: Endpoint, direction: Direction): readonly TierPolicies[];
   /** The same, as the set's policies themselves, in evaluation order. */
   policiesAt(endpoint: Endpoint, direction: Direction): readonly Policy[];
+  /** Every policy the set evaluates (preDNAT and doNotTrack ones are not), in evaluation order. */
+  listPolicies(): readonly ListedPolicy[];
   cacheStats(): CacheStats;
 }
 
@@ -79,6 +107,8 @@ class PolicySetEvaluator implements CompiledPolicySet {
   private readonly sides: SideKeys;
   private readonly endpoints: EndpointIndex;
   private readonly peerSides = new PeerSides();
+  /** In evaluation order. */
+  private readonly policies: readonly CompiledPolicy[];
   private readonly index: PolicyIndex;
   private readonly interner = new VerdictInterner();
   private readonly cache: VerdictCache;
@@ -112,8 +142,8 @@ class PolicySetEvaluator implements CompiledPolicySet {
     };
     // preDNAT and doNotTrack policies act elsewhere in the packet path (engine/applicable.ts).
     const normal = set.policies.filter((p) => !p.preDNAT && !p.doNotTrack);
-    const compiled = normal.map((p) => new CompiledPolicy(p, tierOf(p.tier), peers, space));
-    this.index = new PolicyIndex(compiled.sort(comparePolicies));
+    this.policies = normal.map((p) => new CompiledPolicy(p, tierOf(p.tier), peers, space)).sort(comparePolicies);
+    this.index = new PolicyIndex(this.policies);
     this.cache = new VerdictCache(options.maxCacheBytes ?? 16 * 1024 * 1024);
     this.directions = new DirectionEvaluator(
       this.interner,
@@ -156,6 +186,12 @@ class PolicySetEvaluator implements CompiledPolicySet {
   private appliedAt(endpoint: Endpoint, direction: Direction): readonly AppliedTier[] {
     const cls = this.endpoints.classOf(endpoint.id, endpoint);
     return cls === HOST_NETWORK ? [] : this.programsOf(this.endpoints.classes[cls]!).applied[direction];
+  }
+
+  listPolicies(): readonly ListedPolicy[] {
+    const rules = (p: Policy, direction: Direction): readonly ListedRule[] | undefined =>
+      p.types[direction] ? p[direction].map((r) => ({ index: r.index, action: r.action, origin: r.origin })) : undefined;
+    return this.policies.map((p) => ({ tier: p.tier.name, policy: p.name, ingress: rules(p.policy, 'ingress'), egress: rules(p.policy, 'egress') }));
   }
 
   cacheStats(): CacheStats {

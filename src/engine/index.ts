@@ -8,6 +8,8 @@ export {
   type CompiledPolicySet,
   type EngineOptions,
   type Explanation,
+  type ListedPolicy,
+  type ListedRule,
   type TierPolicies,
 } from './compiled-set.js';
 export type { CacheStats } from './cache.js';

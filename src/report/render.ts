@@ -2,6 +2,7 @@
 import Table from 'cli-table3';
 import { stringify } from 'csv-stringify/sync';
 import type { Report, ReportGroup } from './aggregate.js';
+import type { Coverage } from './coverage.js';
 
 const CSV_COLUMNS = [
   'group', 'direction', 'flows', 'bytes', 'sources', 'destinations', 'first_seen', 'last_seen', 'would_block',
@@ -14,6 +15,20 @@ export function renderCsv(r: Report): string {
     ...r.groups.map((g) => [
       g.key, g.direction, g.flows, g.bytes, g.sources, g.destinations, iso(g.firstSeen), iso(g.lastSeen),
       g.wouldBlock, g.observedAllowed, g.examples.map(exampleText).join('; '),
+    ]),
+  ]);
+}
+
+const COVERAGE_COLUMNS = [
+  'view', 'tier', 'policy', 'direction', 'rule', 'action', 'flows', 'unknown', 'first_seen', 'last_seen', 'source',
+] as const;
+
+/** One row per rule (and per end-of-tier drop), in evaluation order; rules nothing hit have 0 flows. */
+export function renderCoverageCsv(c: Coverage): string {
+  return stringify([
+    [...COVERAGE_COLUMNS],
+    ...c.rows.map((r) => [
+      r.view, r.tier, r.policy, r.direction, r.rule, r.action, r.flows, r.unknown, iso(r.firstSeen), iso(r.lastSeen), r.source ?? '',
     ]),
   ]);
 }

@@ -41,7 +41,10 @@ describe('demo replay', () => {
   let replay: Result;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'flowaudit-golden-'));
-    replay = await flowaudit(['replay', ...BASE, '--change', `${DEMO}/change`, '--out', join(dir, 'results.jsonl'), '--report', join(dir, 'report.csv')]);
+    replay = await flowaudit([
+      'replay', ...BASE, '--change', `${DEMO}/change`, '--out', join(dir, 'results.jsonl'), '--report', join(dir, 'report.csv'),
+      '--coverage', join(dir, 'coverage.csv'),
+    ]);
   });
 
   it('exits 0 with a one-line summary on stderr', async () => {
@@ -67,6 +70,16 @@ describe('demo replay', () => {
 
   it('writes the report CSV', async () => {
     await expect(await readFile(join(dir, 'report.csv'), 'utf8')).toMatchFileSnapshot('__snapshots__/demo-report.csv');
+  });
+
+  it('writes the rule coverage CSV, the one rule nothing hits with 0 flows', async () => {
+    const coverage = await readFile(join(dir, 'coverage.csv'), 'utf8');
+    await expect(coverage).toMatchFileSnapshot('__snapshots__/demo-coverage.csv');
+    const unhit = coverage.trim().split('\n').filter((l) => /,[0-9]+,[A-Za-z]+,0,0,/.test(l));
+    expect(unhit.map((l) => l.split(',').slice(0, 5).join(','))).toEqual([
+      'current,default,data/knp.default.redis-ingress,ingress,1',
+      'proposed,default,data/knp.default.redis-ingress,ingress,1',
+    ]);
   });
 
   it('writes results as CSV too', async () => {

@@ -10,10 +10,12 @@ import { parseColumnMap } from '../../flows/decoders/csv.js';
 import { formatDiagnostic } from '../../policy/diagnostics.js';
 import { Auditor } from '../../pipeline/audit.js';
 import { loadAuditContext, type AuditContext } from '../../pipeline/context.js';
-import { replayFiles, type ReplayTally } from '../../pipeline/replay-files.js';
+import type { Outcome } from '../../pipeline/outcome.js';
+import { replayFiles, type OutcomeConsumer, type ReplayTally } from '../../pipeline/replay-files.js';
 import { ReportBuilder } from '../../report/aggregate.js';
 import { reportRowFromOutcome } from '../../report/from-results.js';
-import { renderCsv } from '../../report/render.js';
+import { CoverageCounter, type Coverage } from '../../report/coverage.js';
+import { renderCoverageCsv, renderCsv } from '../../report/render.js';
 import { openResultsFile } from '../../sinks/results-file.js';
 import { generatedRunId, REPLAY_KAFKA_OPTIONS, replayKafka, replayRange, replaySourceProblem } from '../../daemon/kafka-replay.js';
 import { clickHouseOptions, clickHouseSettingsFromFlags, ClickHouseSinkError, openClickHouseOutcomes } from '../../sinks/clickhouse/index.js';
@@ -31,6 +33,7 @@ export default defineCommand({
       .option('map', { type: 'string', describe: 'CSV column mapping: canonical=Column,...' })
       .option('out', { type: 'string', describe: 'Results: .csv for CSV, else JSONL; - for stdout (the default without --clickhouse-url)' })
       .option('report', { type: 'string', describe: 'Also write the blocked-traffic report (by rule) as CSV' })
+      .option('coverage', { type: 'string', describe: 'Also write, as CSV, every rule with the flows it decided: rules nothing hit show 0' })
       .option('dead-letters', { type: 'string', describe: 'Where undecodable records go (default: <out>.dead-letters.jsonl, or ./dead-letters.jsonl for stdout)' })
       .option('max-line-bytes', { type: 'number', default: 1 << 20, describe: 'Longer lines become dead letters' })
       .options(REPLAY_KAFKA_OPTIONS)
@@ -76,7 +79,13 @@ export default defineCommand({
     const deadLetterPath = args['dead-letters'] ?? (out === undefined || out === '-' ? 'dead-letters.jsonl' : `${out.replace(/\.(jsonl|json|csv)$/i, '')}.dead-letters.jsonl`);
     const deadLetters = lazy(() => deadLetterFile(deadLetterPath));
     const report = args.report === undefined ? undefined : new ReportBuilder('rule', 3);
-    const consumers = [...(results ? [results] : []), ...(clickhouse ? [clickhouse] : []), ...(report ? [{ write: (b: readonly import('../../pipeline/outcome.js').Outcome[]) => b.forEach((o) => report.add(reportRowFromOutcome(o))) }] : [])];
+    const coverage = args.coverage === undefined ? undefined : new CoverageCounter();
+    const consumers: OutcomeConsumer[] = [
+      ...(results ? [results] : []),
+      ...(clickhouse ? [clickhouse] : []),
+      ...(report ? [{ write: (b: readonly Outcome[]) => b.forEach((o) => report.add(reportRowFromOutcome(o))) }] : []),
+      ...(coverage ? [{ write: (b: readonly Outcome[]) => b.forEach((o) => coverage.add(o)) }] : []),
+    ];
     const progress = startProgress(io.stderr, io.stderrIsTTY, 'replay');
     const started = Date.now();
     let tally: ReplayTally;
@@ -107,7 +116,9 @@ export default defineCommand({
       await deadLetters.close();
     }
     if (report && args.report) await writeFile(args.report, renderCsv(report.build()));
-    io.stderr.write(`${summary(tally, (Date.now() - started) / 1000, deadLetters.opened ? deadLetterPath : undefined, ctx)}${clickhouse ? ` | stored as run ${runId}` : ''}\n`);
+    const covered = coverage && args.coverage ? { path: args.coverage, coverage: coverage.build(ctx.views) } : undefined;
+    if (covered) await writeFile(covered.path, renderCoverageCsv(covered.coverage));
+    io.stderr.write(`${summary(tally, (Date.now() - started) / 1000, deadLetters.opened ? deadLetterPath : undefined, ctx, covered)}${clickhouse ? ` | stored as run ${runId}` : ''}\n`);
     if (clickhouse && out !== '-') io.stdout.write(`${runId}\n`);
     return EXIT.ok;
   },
@@ -146,7 +157,13 @@ function lazy(open: () => DeadLetterSink): { sink: DeadLetterSink; close(): Prom
   };
 }
 
-function summary(t: ReplayTally, seconds: number, deadLetterPath: string | undefined, ctx: AuditContext): string {
+function summary(
+  t: ReplayTally,
+  seconds: number,
+  deadLetterPath: string | undefined,
+  ctx: AuditContext,
+  covered: { readonly path: string; readonly coverage: Coverage } | undefined,
+): string {
   const parts = [`replayed ${t.flows} flows in ${seconds.toFixed(1)}s (${Math.round(t.flows / Math.max(seconds, 1e-3))}/s)`];
   parts.push(Object.entries(t.verdicts).sort().map(([k, v]) => `${k} ${v}`).join(', '));
   const classes = Object.entries(t.classes).sort().map(([k, v]) => `${k} ${v}`);
@@ -156,6 +173,10 @@ function summary(t: ReplayTally, seconds: number, deadLetterPath: string | undef
   if (dead) parts.push(`${dead} dead letters (${JSON.stringify(t.decode.deadLetters.toJSON())}) in ${deadLetterPath}`);
   const skipped = t.decode.skipped.total;
   if (skipped) parts.push(`${skipped} skipped (${JSON.stringify(t.decode.skipped.toJSON())})`);
+  if (covered) {
+    const views = Object.entries(covered.coverage.totals).map(([view, n]) => `${n.unhit} of ${n.rules} (${view})`);
+    parts.push(`rules nothing hit: ${views.join(', ')} in ${covered.path}`);
+  }
   if (ctx.inventory.stats.labelDisagreements) parts.push(`${ctx.inventory.stats.labelDisagreements} flow labels disagreed with the inventory`);
   parts.push(`policy version ${ctx.policyVersion}`);
   return parts.join(' | ');

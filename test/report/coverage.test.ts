@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import type { CompiledPolicySet } from '../../src/engine/index.js';
+import type { FlowRecord } from '../../src/flows/record.js';
+import type { Peer } from '../../src/inventory/endpoint.js';
+import type { Outcome } from '../../src/pipeline/outcome.js';
+import type { Tier } from '../../src/policy/model.js';
+import { CoverageCounter, type CoverageRow } from '../../src/report/coverage.js';
+import { renderCoverageCsv } from '../../src/report/render.js';
+import { at, cluster, compile, flow, pod, policy, policySet, TCP, UDP } from '../engine/builder.js';
+
+const web = pod({ ns: 'prod', name: 'web', labels: { app: 'web' }, ips: ['10.0.0.1'] });
+const db = pod({ ns: 'prod', name: 'db', labels: { app: 'db' }, ips: ['10.0.0.2'] });
+const cache = pod({ ns: 'prod', name: 'cache', labels: { app: 'cache' }, ips: ['10.0.0.3'] });
+const view = cluster({ namespaces: { prod: {} } });
+const security: Tier = { name: 'security', order: 100, defaultAction: 'Deny' };
+
+const current = compile(
+  policySet(
+    [
+      policy({ name: 'security.watch', tier: 'security', ingress: [{ action: 'Log', protocol: UDP }, { action: 'Pass' }] }),
+      policy({
+        name: 'db-in',
+        namespace: 'prod',
+        selector: "app == 'db'",
+        ingress: [
+          { action: 'Allow', protocol: TCP, source: { selector: "app == 'web'" } },
+          { action: 'Deny', protocol: 132 },
+          { action: 'Allow', protocol: UDP, undecidable: 'an http match' },
+        ],
+      }),
+      // Selects the cache and allows nothing: every flow to it is an end-of-tier drop charged to this policy.
+      policy({ name: 'cache-isolate', namespace: 'prod', selector: "app == 'cache'", types: ['Ingress'] }),
+    ],
+    { tiers: [security] },
+  ),
+  view,
+);
+const proposed = compile(policySet([policy({ name: 'db-in', namespace: 'prod', selector: "app == 'db'", ingress: [{ action: 'Deny' }] })]), view);
+
+const T0 = Date.parse('2026-03-02T00:00:00Z');
+
+function outcomes(sets: { current: CompiledPolicySet; proposed?: CompiledPolicySet }, flows: [Partial<FlowRecord>, Peer, Peer][]): Outcome[] {
+  return flows.map(([f, src, dst]) => {
+    const record = flow(f);
+    return {
+      flow: { record, pos: { kind: 'file', file: 'f', line: 1 }, json: undefined, srcV4: -1, dstV4: -1 },
+      src,
+      dst,
+      current: sets.current.evaluate(record, src, dst),
+      proposed: sets.proposed?.evaluate(record, src, dst),
+      cls: undefined,
+      mismatch: false,
+    };
+  });
+}
+
+function byRule(rows: readonly CoverageRow[], view: string, policyName: string, rule: number | 'end-of-tier', direction = 'ingress'): CoverageRow | undefined {
+  return rows.find((r) => r.view === view && r.policy === policyName && r.rule === rule && r.direction === direction);
+}
+
+describe('rule coverage', () => {
+  const flows: [Partial<FlowRecord>, Peer, Peer][] = [
+    [{ time: T0 + 1000, proto: TCP, dst_port: 5432 }, at(web), at(db)],
+    [{ time: T0 + 5000, proto: TCP, dst_port: 5432 }, at(web), at(db)],
+    [{ time: T0 + 3000, proto: UDP, dst_port: 53 }, at(web), at(db)],
+    [{ time: T0 + 4000, proto: TCP, dst_port: 6379 }, at(web), at(cache)],
+  ];
+
+  it('counts the flows each rule decided or was met by, with first and last seen, and lists the rules nothing hit', () => {
+    const counter = new CoverageCounter();
+    for (const o of outcomes({ current }, flows)) counter.add(o);
+    const c = counter.build({ current, proposed: undefined });
+    const rows = c.rows;
+    expect(rows.every((r) => r.view === 'current')).toBe(true);
+    // Pass met by every flow at an endpoint the tier's policy selects (all three pods), Log by the UDP one only.
+    expect(byRule(rows, 'current', 'security.watch', 1)).toMatchObject({ action: 'Pass', flows: 4, unknown: 0 });
+    expect(byRule(rows, 'current', 'security.watch', 0)).toMatchObject({ action: 'Log', flows: 1, firstSeen: T0 + 3000, lastSeen: T0 + 3000 });
+    expect(byRule(rows, 'current', 'prod/default.db-in', 0)).toMatchObject({ action: 'Allow', flows: 2, firstSeen: T0 + 1000, lastSeen: T0 + 5000 });
+    expect(byRule(rows, 'current', 'prod/default.db-in', 1)).toMatchObject({ action: 'Deny', flows: 0, unknown: 0, firstSeen: undefined });
+    expect(byRule(rows, 'current', 'prod/default.db-in', 2)).toMatchObject({ flows: 0, unknown: 1 });
+    expect(byRule(rows, 'current', 'prod/default.cache-isolate', 'end-of-tier')).toMatchObject({ action: 'Deny', flows: 1, lastSeen: T0 + 4000 });
+    // No policy applies to egress (none has egress rules or types): no egress rows, not even empty ones.
+    expect(rows.filter((r) => r.direction === 'egress')).toEqual([]);
+    // Rules: watch 0 and 1, db-in 0..2; nothing hit db-in#1 (end-of-tier rows are not rules).
+    expect(c.totals).toEqual({ current: { rules: 5, unhit: 1 } });
+  });
+
+  it('lists policies in evaluation order: tier, then policy, each policy its rules as written and then its end-of-tier row', () => {
+    const counter = new CoverageCounter();
+    for (const o of outcomes({ current }, flows)) counter.add(o);
+    expect(counter.build({ current, proposed: undefined }).rows.map((r) => `${r.policy}#${r.rule}`)).toEqual([
+      'security.watch#0',
+      'security.watch#1',
+      'prod/default.cache-isolate#end-of-tier',
+      'prod/default.db-in#0',
+      'prod/default.db-in#1',
+      'prod/default.db-in#2',
+    ]);
+  });
+
+  it('covers the proposed view apart, from the proposed verdicts', () => {
+    const counter = new CoverageCounter();
+    for (const o of outcomes({ current, proposed }, flows)) counter.add(o);
+    const c = counter.build({ current, proposed });
+    expect(byRule(c.rows, 'proposed', 'prod/default.db-in', 0)).toMatchObject({ action: 'Deny', flows: 3, firstSeen: T0 + 1000, lastSeen: T0 + 5000 });
+    expect(byRule(c.rows, 'current', 'prod/default.db-in', 0)).toMatchObject({ action: 'Allow', flows: 2 });
+    expect(c.totals.proposed).toEqual({ rules: 1, unhit: 0 });
+  });
+
+  it('renders CSV with a header, times in RFC 3339 and empty cells for what is unknown', () => {
+    const counter = new CoverageCounter();
+    for (const o of outcomes({ current }, flows.slice(0, 1))) counter.add(o);
+    const lines = renderCoverageCsv(counter.build({ current, proposed: undefined })).trim().split('\n');
+    expect(lines[0]).toBe('view,tier,policy,direction,rule,action,flows,unknown,first_seen,last_seen,source');
+    expect(lines).toContain('current,default,prod/default.db-in,ingress,0,Allow,1,0,2026-03-02T00:00:01.000Z,2026-03-02T00:00:01.000Z,');
+    expect(lines).toContain('current,default,prod/default.db-in,ingress,1,Deny,0,0,,,');
+  });
+});
