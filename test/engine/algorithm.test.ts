@@ -153,3 +153,23 @@ describe('combining the two directions (spec section 1)', () => {
     expect(formatDecision(v)).toBe('egress=allow@(no-endpoint); ingress=allow@(profile)/kns.prod');
   });
 });
+
+describe('the policies a set evaluates (listPolicies)', () => {
+  it('lists them in evaluation order with their rules in the directions they apply to, leaving out preDNAT ones', () => {
+    const set = policySet(
+      [
+        policy({ name: 'b', namespace: 'prod', ingress: [allowAll, { action: 'Deny', protocol: 17 }], egress: [denyAll], types: ['Ingress'] }),
+        policy({ name: 'security.s', tier: 'security', egress: [logAll, passAll] }),
+        policy({ name: 'a', namespace: 'prod', order: 5, ingress: [denyAll] }),
+        policy({ name: 'host-pre', selector: "node == 'n1'", ingress: [denyAll], preDNAT: true, applyOnForward: true }),
+      ],
+      { tiers: [security] },
+    );
+    const listed = compile(set, view).listPolicies();
+    expect(listed.map((p) => `${p.tier}/${p.policy} in:${p.ingress?.map((r) => `${r.index}${r.action}`).join(',') ?? '-'} out:${p.egress?.map((r) => `${r.index}${r.action}`).join(',') ?? '-'}`)).toEqual([
+      'security/security.s in:- out:0Log,1Pass',
+      'default/prod/default.a in:0Deny out:-',
+      'default/prod/default.b in:0Allow,1Deny out:-',
+    ]);
+  });
+});
