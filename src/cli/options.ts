@@ -4,8 +4,13 @@ import { UsageError } from './io.js';
 import type { Proposal } from '../pipeline/context.js';
 
 export function policyOptions<T>(y: Argv<T>) {
+  return optionalPolicyOptions(y).demandOption('policies');
+}
+
+/** The same options for a command that needs policies only for some of what it does. */
+export function optionalPolicyOptions<T>(y: Argv<T>) {
   return y
-    .option('policies', { type: 'string', array: true, demandOption: true, describe: 'Current policy files or folders (inventory resources allowed)' })
+    .option('policies', { type: 'string', array: true, describe: 'Current policy files or folders (inventory resources allowed)' })
     .option('proposed', { type: 'string', array: true, describe: 'A complete proposed policy set' })
     .option('change', { type: 'string', array: true, describe: 'Resources laid over the current set (same kind/namespace/name replaces; staged Delete removes)' })
     .option('staged', { type: 'boolean', default: false, describe: 'Proposed view = the staged policies in the current set applied' })

@@ -1,16 +1,19 @@
 /**
- * Rule coverage of a replay: for every rule a view evaluates, the flows it decided (Allow and Deny rules) or was
- * met on the way (Pass and Log rules), the flows it left unknown (reached, but not decidable from the log), and
- * when it was first and last hit; rules that nothing hit show 0, which is the point: a rule no traffic needs is a
- * rule to question. End-of-tier drops are listed under the policy Calico charges them to (engine/verdict.ts).
+ * Rule coverage: for every rule a view evaluates, the flows it decided (Allow and Deny rules) or was met on the
+ * way (Pass and Log rules), the flows it left unknown (reached, but not decidable from the log), and when it was
+ * first and last hit; rules that nothing hit show 0, which is the point: a rule no traffic needs is a rule to
+ * question. End-of-tier drops are listed under the policy Calico charges them to (engine/verdict.ts).
  *
- * Flows are counted per verdict object (a view interns its verdicts, so a day of flows makes few of them) and
- * spread over the rules in `build`: the per-flow cost is one map lookup.
+ * Counted from a replay's outcomes, per verdict object (a view interns its verdicts, so a day of flows makes few
+ * of them), or from stored result rows, per `rule` text (weeks of rows name few distinct texts); either is
+ * spread over the rules in `build`, so the per-flow cost is one map lookup. The `rule` column names the deciding
+ * rule of each direction but not the Pass and Log rules met before it: counted from rows, those are not known.
  */
-import type { CompiledPolicySet, ListedPolicy } from '../engine/index.js';
+import { parseRuleColumn, type CompiledPolicySet, type ListedPolicy } from '../engine/index.js';
 import type { DirectionVerdict, Verdict } from '../engine/verdict.js';
 import type { Direction, RuleAction } from '../policy/model.js';
 import type { Outcome } from '../pipeline/outcome.js';
+import type { ReportRow } from './row.js';
 
 export type CoverageView = 'current' | 'proposed';
 
@@ -22,8 +25,8 @@ export interface CoverageRow {
   /** The rule's index in its direction, or `end-of-tier` for the drops charged to the policy. */
   readonly rule: number | typeof END_OF_TIER;
   readonly action: RuleAction;
-  /** Flows the rule decided, or (Pass, Log) was met by. */
-  readonly flows: number;
+  /** Flows the rule decided, or (Pass, Log) was met by; undefined for Pass and Log counted from result rows. */
+  readonly flows: number | undefined;
   /** Flows whose verdict is unknown because they reached this rule and it could not be decided. */
   readonly unknown: number;
   readonly firstSeen: number | undefined;
@@ -34,8 +37,17 @@ export interface CoverageRow {
 
 export interface Coverage {
   readonly rows: readonly CoverageRow[];
-  /** Per view: rules listed, and how many of them nothing hit (end-of-tier rows are not rules). */
-  readonly totals: Readonly<Partial<Record<CoverageView, { readonly rules: number; readonly unhit: number }>>>;
+  /**
+   * Per view: rules listed, and how many of them nothing hit (end-of-tier rows are not rules; from result rows,
+   * Pass and Log rules count as hit when unknown), and the flows whose `rule` text could not be read.
+   */
+  readonly totals: Readonly<Partial<Record<CoverageView, CoverageTotals>>>;
+}
+
+export interface CoverageTotals {
+  readonly rules: number;
+  readonly unhit: number;
+  readonly unreadable: number;
 }
 
 const END_OF_TIER = 'end-of-tier';
@@ -49,21 +61,29 @@ interface Hits {
 
 export class CoverageCounter {
   private readonly byVerdict: Record<CoverageView, Map<Verdict, Hits>> = { current: new Map(), proposed: new Map() };
+  private readonly byRuleText: Record<CoverageView, Map<string, Hits>> = { current: new Map(), proposed: new Map() };
 
   add(o: Outcome): void {
-    const time = o.flow.record.time;
-    count(this.byVerdict.current, o.current, time);
-    if (o.proposed !== undefined) count(this.byVerdict.proposed, o.proposed, time);
+    const { time, count: flows = 1 } = o.flow.record;
+    count(this.byVerdict.current, o.current, time, flows);
+    if (o.proposed !== undefined) count(this.byVerdict.proposed, o.proposed, time, flows);
   }
 
-  /** The rows of the views given (the proposed one only when the replay had one), in evaluation order. */
+  addRow(r: ReportRow): void {
+    count(this.byRuleText.current, r.rule, r.time, r.flows);
+    if (r.proposedRule !== undefined) count(this.byRuleText.proposed, r.proposedRule, r.time, r.flows);
+  }
+
+  /** The rows of the views given (the proposed one only when there is one), in evaluation order. */
   build(views: { readonly current: CompiledPolicySet; readonly proposed: CompiledPolicySet | undefined }): Coverage {
     const rows: CoverageRow[] = [];
-    const totals: Partial<Record<CoverageView, { rules: number; unhit: number }>> = {};
+    const totals: Partial<Record<CoverageView, CoverageTotals>> = {};
     for (const view of ['current', 'proposed'] as const) {
       const set = views[view];
       if (set === undefined) continue;
-      const hits = ruleHits(this.byVerdict[view]);
+      const { hits, unreadable } = ruleHits(this.byVerdict[view], this.byRuleText[view]);
+      // Result rows do not say which Pass and Log rules their flows met.
+      const stepsKnown = this.byRuleText[view].size === 0;
       let rules = 0;
       let unhit = 0;
       for (const p of set.listPolicies()) {
@@ -73,25 +93,26 @@ export class CoverageCounter {
           const at = (rule: number | typeof END_OF_TIER): RuleHits | undefined => hits.get(ruleKey(direction, p.tier, p.policy, rule));
           for (const r of listed) {
             const h = at(r.index);
+            const known = stepsKnown || r.action === 'Allow' || r.action === 'Deny';
             rules++;
-            if (h === undefined) unhit++;
-            rows.push(row(view, direction, p, r.index, r.action, h, r.origin && `${r.origin.file}:${r.origin.line}`));
+            if (h === undefined && known) unhit++;
+            rows.push(row(view, direction, p, r.index, r.action, h, known, r.origin && `${r.origin.file}:${r.origin.line}`));
           }
           // Not a rule: listed only when drops were charged to the policy.
           const end = at(END_OF_TIER);
-          if (end !== undefined) rows.push(row(view, direction, p, END_OF_TIER, 'Deny', end, undefined));
+          if (end !== undefined) rows.push(row(view, direction, p, END_OF_TIER, 'Deny', end, true, undefined));
         }
       }
-      totals[view] = { rules, unhit };
+      totals[view] = { rules, unhit, unreadable };
     }
     return { rows, totals };
   }
 }
 
-function count(byVerdict: Map<Verdict, Hits>, v: Verdict, time: number | undefined): void {
-  let h = byVerdict.get(v);
-  if (h === undefined) byVerdict.set(v, (h = { flows: 0, first: undefined, last: undefined }));
-  h.flows++;
+function count<K>(byDecision: Map<K, Hits>, decision: K, time: number | undefined, flows: number): void {
+  let h = byDecision.get(decision);
+  if (h === undefined) byDecision.set(decision, (h = { flows: 0, first: undefined, last: undefined }));
+  h.flows += flows;
   seen(h, time, time);
 }
 
@@ -105,12 +126,12 @@ interface RuleHits extends Hits {
   unknown: number;
 }
 
-/** Per rule (ruleKey), the hits of the verdicts that name it. */
-function ruleHits(byVerdict: Map<Verdict, Hits>): Map<string, RuleHits> {
-  const out = new Map<string, RuleHits>();
+/** Per rule (ruleKey), the hits of the verdicts and rule texts that name it; and the flows of unreadable texts. */
+function ruleHits(byVerdict: Map<Verdict, Hits>, byRuleText: Map<string, Hits>): { hits: Map<string, RuleHits>; unreadable: number } {
+  const hits = new Map<string, RuleHits>();
   const add = (key: string, h: Hits, unknown: boolean): void => {
-    let r = out.get(key);
-    if (r === undefined) out.set(key, (r = { flows: 0, unknown: 0, first: undefined, last: undefined }));
+    let r = hits.get(key);
+    if (r === undefined) hits.set(key, (r = { flows: 0, unknown: 0, first: undefined, last: undefined }));
     if (unknown) r.unknown += h.flows;
     else r.flows += h.flows;
     seen(r, h.first, h.last);
@@ -122,7 +143,20 @@ function ruleHits(byVerdict: Map<Verdict, Hits>): Map<string, RuleHits> {
       if (key !== undefined) add(key, h, d.decider.kind === 'undecidable');
     }
   }
-  return out;
+  let unreadable = 0;
+  for (const [text, h] of byRuleText) {
+    const tokens = parseRuleColumn(text);
+    if (tokens === undefined) {
+      unreadable += h.flows;
+      continue;
+    }
+    // A token names a tier and policy for a rule that decided (or was undecidable: verdict unknown) and for an
+    // end-of-tier drop (no rule); profiles, failsafes and sides that are no endpoint name none.
+    for (const t of tokens) {
+      if (t.tier !== undefined && t.policy !== undefined) add(ruleKey(t.direction, t.tier, t.policy, t.rule ?? END_OF_TIER), h, t.verdict === 'unknown');
+    }
+  }
+  return { hits, unreadable };
 }
 
 function deciderKey(d: DirectionVerdict): string | undefined {
@@ -149,6 +183,7 @@ function row(
   rule: number | typeof END_OF_TIER,
   action: RuleAction,
   h: RuleHits | undefined,
+  known: boolean,
   source: string | undefined,
 ): CoverageRow {
   return {
@@ -158,7 +193,7 @@ function row(
     direction,
     rule,
     action,
-    flows: h?.flows ?? 0,
+    flows: known ? (h?.flows ?? 0) : undefined,
     unknown: h?.unknown ?? 0,
     firstSeen: h?.first,
     lastSeen: h?.last,

@@ -82,6 +82,29 @@ describe('demo replay', () => {
     ]);
   });
 
+  it('covers the rules from the result rows too: the flows of what decided as the replay counted them, none for Pass and Log', async () => {
+    const r = await flowaudit([
+      'report', '--results', join(dir, 'results.jsonl'), '--policies', `${DEMO}/policies`, '--change', `${DEMO}/change`,
+      '--coverage', join(dir, 'report-coverage.csv'),
+    ]);
+    expect(r.code).toBe(0);
+    expect(normalise(r.stderr, dir)).toBe(
+      'rules nothing hit: 1 of 19 (current), 1 of 19 (proposed) in <out>/report-coverage.csv (Pass and Log rules: not in result rows)\n',
+    );
+    const lines = async (file: string) => (await readFile(join(dir, file), 'utf8')).trim().split('\n');
+    const [fromRows, fromReplay] = [await lines('report-coverage.csv'), await lines('coverage.csv')];
+    const steps = (l: string) => /,(Pass|Log),/.test(l);
+    expect(fromRows.filter((l) => !steps(l))).toEqual(fromReplay.filter((l) => !steps(l)));
+    expect(fromRows.filter(steps).length).toBeGreaterThan(0);
+    for (const l of fromRows.filter(steps)) expect(l.split(',').slice(6, 10)).toEqual(['', '0', '', '']);
+  });
+
+  it('refuses --coverage without the policies whose rules it lists', async () => {
+    const r = await flowaudit(['report', '--results', join(dir, 'results.jsonl'), '--coverage', join(dir, 'x.csv')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--coverage and --policies go together');
+  });
+
   it('writes results as CSV too', async () => {
     const csv = await flowaudit(['replay', ...BASE, '--change', `${DEMO}/change`, '--out', join(dir, 'results.csv')]);
     expect(csv.code).toBe(0);

@@ -62,6 +62,15 @@ describe('replay --kafka', () => {
     expect(stored.code).toBe(0);
     expect(stored.stdout).toBe(fromFile.stdout);
 
+    // Rule coverage from the stored rows (rule texts by id) equals coverage from the file's rows.
+    const coverage = ['--policies', DEMO.policies, '--change', DEMO.change];
+    const coveredFile = await runCapture(['report', '--results', results, ...coverage, '--coverage', join(dir, 'file-coverage.csv')]);
+    const coveredStore = await runCapture(['report', ...CH, '--run', runId, ...coverage, '--coverage', join(dir, 'stored-coverage.csv')], DAEMON_ENV);
+    expect([coveredFile.code, coveredStore.code]).toEqual([0, 0]);
+    const fromStore = await readFile(join(dir, 'stored-coverage.csv'), 'utf8');
+    expect(fromStore).toBe(await readFile(join(dir, 'file-coverage.csv'), 'utf8'));
+    expect(fromStore).toMatch(/^current,default,backend\/knp\.default\.api-allow-ingress,ingress,0,Allow,[1-9]/m);
+
     // By flow time: the demo's flows of 06:00-12:00 among them.
     const times = (await readFile(results, 'utf8')).trim().split('\n').map((l) => Date.parse((JSON.parse(l) as { time: string }).time));
     const from = Date.UTC(2026, 2, 2, 6);

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { CompiledPolicySet } from '../../src/engine/index.js';
+import { formatDecision, type CompiledPolicySet } from '../../src/engine/index.js';
 import type { FlowRecord } from '../../src/flows/record.js';
 import type { Peer } from '../../src/inventory/endpoint.js';
 import type { Outcome } from '../../src/pipeline/outcome.js';
+import type { ReportRow } from '../../src/report/row.js';
 import type { Tier } from '../../src/policy/model.js';
 import { CoverageCounter, type CoverageRow } from '../../src/report/coverage.js';
 import { renderCoverageCsv } from '../../src/report/render.js';
@@ -82,7 +83,7 @@ describe('rule coverage', () => {
     // No policy applies to egress (none has egress rules or types): no egress rows, not even empty ones.
     expect(rows.filter((r) => r.direction === 'egress')).toEqual([]);
     // Rules: watch 0 and 1, db-in 0..2; nothing hit db-in#1 (end-of-tier rows are not rules).
-    expect(c.totals).toEqual({ current: { rules: 5, unhit: 1 } });
+    expect(c.totals).toEqual({ current: { rules: 5, unhit: 1, unreadable: 0 } });
   });
 
   it('lists policies in evaluation order: tier, then policy, each policy its rules as written and then its end-of-tier row', () => {
@@ -104,7 +105,7 @@ describe('rule coverage', () => {
     const c = counter.build({ current, proposed });
     expect(byRule(c.rows, 'proposed', 'prod/default.db-in', 0)).toMatchObject({ action: 'Deny', flows: 3, firstSeen: T0 + 1000, lastSeen: T0 + 5000 });
     expect(byRule(c.rows, 'current', 'prod/default.db-in', 0)).toMatchObject({ action: 'Allow', flows: 2 });
-    expect(c.totals.proposed).toEqual({ rules: 1, unhit: 0 });
+    expect(c.totals.proposed).toEqual({ rules: 1, unhit: 0, unreadable: 0 });
   });
 
   it('renders CSV with a header, times in RFC 3339 and empty cells for what is unknown', () => {
@@ -114,5 +115,56 @@ describe('rule coverage', () => {
     expect(lines[0]).toBe('view,tier,policy,direction,rule,action,flows,unknown,first_seen,last_seen,source');
     expect(lines).toContain('current,default,prod/default.db-in,ingress,0,Allow,1,0,2026-03-02T00:00:01.000Z,2026-03-02T00:00:01.000Z,');
     expect(lines).toContain('current,default,prod/default.db-in,ingress,1,Deny,0,0,,,');
+  });
+
+  describe('from result rows (their rule column)', () => {
+    /** The rows replay would have written for these outcomes, as the report reads them back. */
+    function rowsOf(list: Outcome[]): ReportRow[] {
+      return list.map((o) => ({
+        time: o.flow.record.time,
+        src: 'a',
+        dst: 'b',
+        srcNamespace: undefined,
+        dstNamespace: undefined,
+        service: 'TCP/1',
+        flows: o.flow.record.count ?? 1,
+        bytes: 0,
+        observedAction: undefined,
+        verdict: o.current.verdict,
+        rule: formatDecision(o.current),
+        proposedVerdict: o.proposed?.verdict,
+        proposedRule: o.proposed && formatDecision(o.proposed),
+        cls: undefined,
+      }));
+    }
+
+    it('counts what decided as a replay does, but cannot know the Pass and Log rules met', () => {
+      const list = outcomes({ current, proposed }, flows);
+      const fromOutcomes = new CoverageCounter();
+      for (const o of list) fromOutcomes.add(o);
+      const fromRows = new CoverageCounter();
+      for (const r of rowsOf(list)) fromRows.addRow(r);
+      const replayed = fromOutcomes.build({ current, proposed }).rows;
+      const read = fromRows.build({ current, proposed }).rows;
+      expect(read.map((r) => `${r.view} ${r.policy}#${r.rule}`)).toEqual(replayed.map((r) => `${r.view} ${r.policy}#${r.rule}`));
+      for (const [i, r] of read.entries()) {
+        if (r.action === 'Pass' || r.action === 'Log') expect(r).toMatchObject({ flows: undefined, firstSeen: undefined, lastSeen: undefined });
+        else expect(r).toEqual(replayed[i]);
+      }
+      expect(read.filter((r) => r.action === 'Pass' || r.action === 'Log')).toHaveLength(2);
+      expect(byRule(read, 'current', 'prod/default.db-in', 2)).toMatchObject({ flows: 0, unknown: 1 });
+      expect(byRule(read, 'current', 'prod/default.cache-isolate', 'end-of-tier')).toMatchObject({ flows: 1 });
+    });
+
+    it('weighs a row by its flow count, and counts the flows of a rule column it cannot read', () => {
+      const [one] = rowsOf(outcomes({ current }, flows.slice(0, 1)));
+      const counter = new CoverageCounter();
+      counter.addRow({ ...one!, flows: 7 });
+      counter.addRow({ ...one!, flows: 3, rule: 'allowed by something' });
+      const c = counter.build({ current, proposed: undefined });
+      expect(byRule(c.rows, 'current', 'prod/default.db-in', 0)).toMatchObject({ flows: 7 });
+      // Pass and Log rules are not counted as unhit when the rows cannot say.
+      expect(c.totals.current).toEqual({ rules: 5, unhit: 2, unreadable: 3 });
+    });
   });
 });

@@ -173,11 +173,14 @@ function summary(
   if (dead) parts.push(`${dead} dead letters (${JSON.stringify(t.decode.deadLetters.toJSON())}) in ${deadLetterPath}`);
   const skipped = t.decode.skipped.total;
   if (skipped) parts.push(`${skipped} skipped (${JSON.stringify(t.decode.skipped.toJSON())})`);
-  if (covered) {
-    const views = Object.entries(covered.coverage.totals).map(([view, n]) => `${n.unhit} of ${n.rules} (${view})`);
-    parts.push(`rules nothing hit: ${views.join(', ')} in ${covered.path}`);
-  }
+  if (covered) parts.push(coverageSummary(covered.coverage, covered.path));
   if (ctx.inventory.stats.labelDisagreements) parts.push(`${ctx.inventory.stats.labelDisagreements} flow labels disagreed with the inventory`);
   parts.push(`policy version ${ctx.policyVersion}`);
   return parts.join(' | ');
+}
+
+/** `rules nothing hit: 1 of 19 (current), 1 of 19 (proposed) in FILE`, and the flows whose rule text was unreadable. */
+export function coverageSummary(c: Coverage, path: string): string {
+  const views = Object.entries(c.totals).map(([view, n]) => `${n.unhit} of ${n.rules} (${view}${n.unreadable ? `; ${n.unreadable} flows with an unreadable rule column` : ''})`);
+  return `rules nothing hit: ${views.join(', ')} in ${path}`;
 }

@@ -1,9 +1,15 @@
 import { writeFile } from 'node:fs/promises';
 import { defineCommand } from '../command.js';
-import { EXIT, InputError, UsageError } from '../io.js';
+import { EXIT, InputError, UsageError, type CliIO } from '../io.js';
+import { optionalPolicyOptions, proposalFrom } from '../options.js';
+import { coverageSummary, reportDiagnostics } from './replay.js';
 import { ReportBuilder, type GroupBy } from '../../report/aggregate.js';
 import { readResultsFile } from '../../report/from-results.js';
-import { renderCsv, renderJson, renderTable } from '../../report/render.js';
+import { CoverageCounter } from '../../report/coverage.js';
+import { renderCoverageCsv, renderCsv, renderJson, renderTable } from '../../report/render.js';
+import type { ReportRow } from '../../report/row.js';
+import type { AuditViews } from '../../pipeline/audit.js';
+import { loadAuditContext } from '../../pipeline/context.js';
 import { storedReportProblem, storedResultFilter, STORED_REPORT_OPTIONS } from '../../daemon/stored-report.js';
 import { reportRowFromResult } from '../../pipeline/result-row.js';
 import { clickHouseOptions, clickHouseSettingsFromFlags, ClickHouseSinkError, connectClickHouse, streamResults } from '../../sinks/clickhouse/index.js';
@@ -15,16 +21,24 @@ export default defineCommand({
   command: 'report',
   describe: 'Which rules block traffic: counts, first/last seen and example flows from replay results',
   builder: (y) =>
-    y
+    optionalPolicyOptions(y)
       .option('results', { type: 'string', array: true, describe: 'Result files written by replay (JSONL or CSV)' })
       .option('by', { choices: GROUP_BY, default: 'rule' as GroupBy, describe: 'Group denied flows by' })
       .option('top', { type: 'number', default: 3, describe: 'Example flows per group' })
       .option('csv', { type: 'string', describe: 'Also write the report as CSV to this file' })
       .option('output', { alias: 'o', choices: OUTPUTS, default: 'table' as (typeof OUTPUTS)[number], describe: 'Output format on stdout' })
+      .option('coverage', {
+        type: 'string',
+        describe: 'Also write, as CSV, every rule of --policies (and of the proposal, if given) with the flows the rows say it decided',
+      })
       .options(STORED_REPORT_OPTIONS)
       .check((a) => {
         const problem = storedReportProblem(a);
         if (problem !== undefined) throw new UsageError(problem);
+        if ((a.coverage === undefined) !== (a.policies === undefined)) throw new UsageError('--coverage and --policies go together: the rules to cover are those of --policies');
+        if (a.coverage === undefined && (a.proposed !== undefined || a.change !== undefined || a.staged || a.inventory.length > 0)) {
+          throw new UsageError('--proposed, --change, --staged and --inventory name the views --coverage lists; give --coverage and --policies');
+        }
         return true;
       }),
   examples: [
@@ -32,10 +46,17 @@ export default defineCommand({
     ['$0 report --results out/results.jsonl --by namespace -o json', 'Grouped by namespace, as JSON'],
     ['$0 report --results out/results.jsonl --csv blocked.csv', 'Table on stdout, CSV to a file'],
     ['$0 report --clickhouse-url http://clickhouse:8123 --run daemon:audit --since 24h', "The daemon's results of the last day"],
+    ['$0 report --clickhouse-url http://clickhouse:8123 --since 30d --policies policies/ --coverage rules.csv', 'Which rules decided no flow in 30 days'],
   ],
   async run(args, io) {
     if (!Number.isInteger(args.top) || args.top < 0) throw new UsageError('--top takes a whole number ≥ 0');
     const builder = new ReportBuilder(args.by, args.top);
+    const covered = args.coverage === undefined || args.policies === undefined ? undefined : await coverageOf(args.policies, args, io);
+    if (covered === null) return EXIT.input;
+    const add = (row: ReportRow): void => {
+      builder.add(row);
+      covered?.counter.addRow(row);
+    };
     if (args['clickhouse-url'] !== undefined) {
       let options;
       try {
@@ -48,7 +69,7 @@ export default defineCommand({
         const connection = await connectClickHouse(options);
         try {
           // The same ReportBuilder as for files: stored rows become ReportRows, each record once (FINAL).
-          for await (const rows of streamResults(connection, storedResultFilter(args))) for (const row of rows) builder.add(reportRowFromResult(row));
+          for await (const rows of streamResults(connection, storedResultFilter(args))) for (const row of rows) add(reportRowFromResult(row));
         } finally {
           await connection.close();
         }
@@ -58,12 +79,28 @@ export default defineCommand({
       }
     }
     for (const path of args.results ?? []) {
-      for await (const row of readResultsFile(path)) builder.add(row);
+      for await (const row of readResultsFile(path)) add(row);
     }
     const report = builder.build();
     if (args.csv !== undefined) await writeFile(args.csv, renderCsv(report));
+    if (covered !== undefined && args.coverage !== undefined) {
+      const coverage = covered.counter.build(covered.views);
+      await writeFile(args.coverage, renderCoverageCsv(coverage));
+      io.stderr.write(`${coverageSummary(coverage, args.coverage)} (Pass and Log rules: not in result rows)\n`);
+    }
     const render = { table: renderTable, json: renderJson, csv: renderCsv }[args.output];
     io.stdout.write(render(report));
     return EXIT.ok;
   },
 });
+
+/** The views whose rules the coverage lists; null when the policy files have errors (printed). */
+async function coverageOf(
+  policies: string[],
+  args: { proposed?: string[] | undefined; change?: string[] | undefined; staged: boolean; inventory: string[] },
+  io: CliIO,
+): Promise<{ counter: CoverageCounter; views: AuditViews } | null> {
+  const ctx = await loadAuditContext({ policies, proposal: proposalFrom(args), inventory: args.inventory });
+  if (!reportDiagnostics(ctx, io)) return null;
+  return { counter: new CoverageCounter(), views: ctx.views };
+}
