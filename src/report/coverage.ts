@@ -38,8 +38,9 @@ export interface CoverageRow {
 export interface Coverage {
   readonly rows: readonly CoverageRow[];
   /**
-   * Per view: rules listed, and how many of them nothing hit (end-of-tier rows are not rules; from result rows,
-   * Pass and Log rules count as hit when unknown), and the flows whose `rule` text could not be read.
+   * Per view: rules listed, how many of them nothing hit (end-of-tier rows are not rules; Pass and Log rules
+   * counted from result rows, which do not record their hits, are never counted as unhit), and the flows whose
+   * `rule` text could not be read.
    */
   readonly totals: Readonly<Partial<Record<CoverageView, CoverageTotals>>>;
 }
