@@ -3,7 +3,7 @@
  * test/golden/__snapshots__/ and are rewritten by `npx vitest run -u` (review the diff); CI never updates them.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -99,10 +99,16 @@ describe('demo replay', () => {
     for (const l of fromRows.filter(steps)) expect(l.split(',').slice(6, 10)).toEqual(['', '0', '', '']);
   });
 
-  it('refuses --coverage without the policies whose rules it lists', async () => {
+  it('refuses --coverage without the policies whose rules it lists, and with policies that have errors', async () => {
     const r = await flowaudit(['report', '--results', join(dir, 'results.jsonl'), '--coverage', join(dir, 'x.csv')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--coverage and --policies go together');
+    const broken = join(dir, 'broken.yaml');
+    await writeFile(broken, 'apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: x, namespace: a}\nspec: {order: high}\n');
+    const bad = await flowaudit(['report', '--results', join(dir, 'results.jsonl'), '--policies', broken, '--coverage', join(dir, 'y.csv')]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/broken\.yaml:4:.*\n.*nothing was reported\n$/);
+    expect(bad.stdout).toBe('');
   });
 
   it('writes results as CSV too', async () => {

@@ -42,7 +42,7 @@ export default defineCommand({
       ...(args['icmp-code'] === undefined ? {} : { icmp_code: args['icmp-code'] }),
     };
     const ctx = await loadAuditContext({ policies: args.policies, proposal: proposalFrom(args), inventory: args.inventory });
-    if (!reportDiagnostics(ctx, io)) return EXIT.input;
+    if (!reportDiagnostics(ctx, io, 'explained')) return EXIT.input;
     const src = ctx.inventory.resolve(flow, 'src');
     const dst = ctx.inventory.resolve(flow, 'dst');
     const current = ctx.views.current.explain(flow, src, dst);

@@ -124,11 +124,14 @@ export default defineCommand({
   },
 });
 
-/** Prints every diagnostic; false when there were errors (then nothing is replayed). */
-export function reportDiagnostics(ctx: AuditContext, io: CliIO): boolean {
+/**
+ * Prints every diagnostic; false when there were errors, after saying that nothing was done (`what`: nothing was
+ * replayed, explained, ...).
+ */
+export function reportDiagnostics(ctx: AuditContext, io: CliIO, what = 'replayed'): boolean {
   for (const d of ctx.diagnostics) io.stderr.write(`${formatDiagnostic(d)}\n`);
   if (ctx.errors > 0) {
-    io.stderr.write(`error: ${ctx.errors} problem${ctx.errors === 1 ? '' : 's'} in the policy or inventory files; nothing was replayed\n`);
+    io.stderr.write(`error: ${ctx.errors} problem${ctx.errors === 1 ? '' : 's'} in the policy or inventory files; nothing was ${what}\n`);
     return false;
   }
   return true;

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { defineCommand } from '../command.js';
-import { EXIT, InputError, UsageError, type CliIO } from '../io.js';
+import { EXIT, InputError, UsageError } from '../io.js';
 import { optionalPolicyOptions, proposalFrom } from '../options.js';
 import { coverageSummary, reportDiagnostics } from './replay.js';
 import { ReportBuilder, type GroupBy } from '../../report/aggregate.js';
@@ -51,8 +51,12 @@ export default defineCommand({
   async run(args, io) {
     if (!Number.isInteger(args.top) || args.top < 0) throw new UsageError('--top takes a whole number ≥ 0');
     const builder = new ReportBuilder(args.by, args.top);
-    const covered = args.coverage === undefined || args.policies === undefined ? undefined : await coverageOf(args.policies, args, io);
-    if (covered === null) return EXIT.input;
+    let covered: { readonly counter: CoverageCounter; readonly views: AuditViews } | undefined;
+    if (args.coverage !== undefined && args.policies !== undefined) {
+      const ctx = await loadAuditContext({ policies: args.policies, proposal: proposalFrom(args), inventory: args.inventory });
+      if (!reportDiagnostics(ctx, io, 'reported')) return EXIT.input;
+      covered = { counter: new CoverageCounter(), views: ctx.views };
+    }
     const add = (row: ReportRow): void => {
       builder.add(row);
       covered?.counter.addRow(row);
@@ -94,13 +98,3 @@ export default defineCommand({
   },
 });
 
-/** The views whose rules the coverage lists; null when the policy files have errors (printed). */
-async function coverageOf(
-  policies: string[],
-  args: { proposed?: string[] | undefined; change?: string[] | undefined; staged: boolean; inventory: string[] },
-  io: CliIO,
-): Promise<{ counter: CoverageCounter; views: AuditViews } | null> {
-  const ctx = await loadAuditContext({ policies, proposal: proposalFrom(args), inventory: args.inventory });
-  if (!reportDiagnostics(ctx, io)) return null;
-  return { counter: new CoverageCounter(), views: ctx.views };
-}
