@@ -56,7 +56,8 @@ describe('replay --kafka', () => {
     const file = join(dir, 'window.jsonl');
     await writeFile(file, `${demoLines().slice(100, 200).join('\n')}\n`);
     const results = join(dir, 'window-results.jsonl');
-    expect((await runCapture(['replay', '--flows', file, ...POLICY, '--out', results, '--dead-letters', join(dir, 'file.dead-letters.jsonl')])).code).toBe(0);
+    const fileReplay = ['replay', '--flows', file, ...POLICY, '--out', results, '--dead-letters', join(dir, 'file.dead-letters.jsonl')];
+    expect((await runCapture([...fileReplay, '--coverage', join(dir, 'file-replay-coverage.csv')])).code).toBe(0);
     const fromFile = await runCapture(['report', '--results', results, '-o', 'json']);
     const stored = await runCapture(['report', ...CH, '--run', runId, '-o', 'json'], DAEMON_ENV);
     expect(stored.code).toBe(0);
@@ -81,10 +82,11 @@ describe('replay --kafka', () => {
     expect((JSON.parse(byTime.stdout) as { totals: { rows: number } }).totals.rows).toBe(inWindow);
   });
 
-  it('writes the same result rows to a file as a file replay of the same records, dead letters at Kafka positions', async () => {
+  it('writes the same result rows (and rule coverage) as a file replay of the same records, dead letters at Kafka positions', async () => {
     const out = join(dir, 'kafka-results.jsonl');
-    const r = await runCapture(['replay', ...window, ...POLICY, '--out', out]);
+    const r = await runCapture(['replay', ...window, ...POLICY, '--out', out, '--coverage', join(dir, 'kafka-coverage.csv')]);
     expect(r.code).toBe(0);
+    expect(await readFile(join(dir, 'kafka-coverage.csv'), 'utf8')).toBe(await readFile(join(dir, 'file-replay-coverage.csv'), 'utf8'));
     const fromKafka = (await readFile(out, 'utf8')).trim().split('\n').sort();
     const fromFile = (await readFile(join(dir, 'window-results.jsonl'), 'utf8')).trim().split('\n').sort();
     expect(fromKafka).toHaveLength(98);
