@@ -75,6 +75,11 @@ export class CoverageCounter {
     if (r.proposedRule !== undefined) count(this.byRuleText.proposed, r.proposedRule, r.time, r.flows);
   }
 
+  /** Whether any flow counted had a proposed verdict (result rows without `proposed_rule` have none). */
+  get sawProposed(): boolean {
+    return this.byVerdict.proposed.size > 0 || this.byRuleText.proposed.size > 0;
+  }
+
   /** The rows of the views given (the proposed one only when there is one), in evaluation order. */
   build(views: { readonly current: CompiledPolicySet; readonly proposed: CompiledPolicySet | undefined }): Coverage {
     const rows: CoverageRow[] = [];

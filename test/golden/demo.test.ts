@@ -99,6 +99,15 @@ describe('demo replay', () => {
     for (const l of fromRows.filter(steps)) expect(l.split(',').slice(6, 10)).toEqual(['', '0', '', '']);
   });
 
+  it('leaves the proposed view out of the coverage of rows evaluated without a proposal, and says so', async () => {
+    const plain = join(dir, 'no-proposal.jsonl');
+    expect((await flowaudit(['replay', ...BASE, '--out', plain])).code).toBe(0);
+    const r = await flowaudit(['report', '--results', plain, '--policies', `${DEMO}/policies`, '--change', `${DEMO}/change`, '--coverage', join(dir, 'c.csv')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^warning: no result row has a proposed_rule: coverage of the proposed view left out\nrules nothing hit: 1 of 19 \(current\) in /);
+    expect((await readFile(join(dir, 'c.csv'), 'utf8')).split('\n').filter((l) => l.startsWith('proposed,'))).toEqual([]);
+  });
+
   it('refuses --coverage without the policies whose rules it lists, and with policies that have errors', async () => {
     const r = await flowaudit(['report', '--results', join(dir, 'results.jsonl'), '--coverage', join(dir, 'x.csv')]);
     expect(r.code).toBe(2);

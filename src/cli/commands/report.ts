@@ -88,7 +88,11 @@ export default defineCommand({
     const report = builder.build();
     if (args.csv !== undefined) await writeFile(args.csv, renderCsv(report));
     if (covered !== undefined && args.coverage !== undefined) {
-      const coverage = covered.counter.build(covered.views);
+      const { counter, views } = covered;
+      // A proposal given for rows that were evaluated without one would list every proposed rule as unhit.
+      const withoutProposal = views.proposed !== undefined && !counter.sawProposed;
+      if (withoutProposal) io.stderr.write('warning: no result row has a proposed_rule: coverage of the proposed view left out\n');
+      const coverage = counter.build({ current: views.current, proposed: withoutProposal ? undefined : views.proposed });
       await writeFile(args.coverage, renderCoverageCsv(coverage));
       io.stderr.write(`${coverageSummary(coverage, args.coverage)} (Pass and Log rules: not in result rows)\n`);
     }
