@@ -32,6 +32,8 @@ export default defineCommand({
         describe: 'Also write, as CSV, every rule of --policies (and of the proposal, if given) with the flows the rows say it decided',
       })
       .options(STORED_REPORT_OPTIONS)
+      .group(['results', 'by', 'top', 'csv', 'output'], 'Report:')
+      .group(['coverage', 'policies', 'proposed', 'change', 'staged', 'inventory'], 'Rule coverage:')
       .check((a) => {
         const problem = storedReportProblem(a);
         if (problem !== undefined) throw new UsageError(problem);
