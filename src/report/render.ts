@@ -33,6 +33,14 @@ export function renderCoverageCsv(c: Coverage): string {
   ]);
 }
 
+/** `rules nothing hit: 1 of 19 (current), 1 of 19 (proposed) in FILE`, with the flows whose rule text was unreadable. */
+export function coverageSummary(c: Coverage, path: string): string {
+  const views = Object.entries(c.totals).map(
+    ([view, n]) => `${n.unhit} of ${n.rules} (${view}${n.unreadable ? `; ${n.unreadable} flows with an unreadable rule column` : ''})`,
+  );
+  return `rules nothing hit: ${views.join(', ')} in ${path}`;
+}
+
 export function renderJson(r: Report): string {
   const groups = r.groups.map((g) => ({ ...g, firstSeen: iso(g.firstSeen), lastSeen: iso(g.lastSeen) }));
   return `${JSON.stringify({ ...r, groups }, null, 2)}\n`;

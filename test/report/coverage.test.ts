@@ -6,7 +6,7 @@ import type { Outcome } from '../../src/pipeline/outcome.js';
 import type { ReportRow } from '../../src/report/row.js';
 import type { Tier } from '../../src/policy/model.js';
 import { CoverageCounter, type CoverageRow } from '../../src/report/coverage.js';
-import { renderCoverageCsv } from '../../src/report/render.js';
+import { coverageSummary, renderCoverageCsv } from '../../src/report/render.js';
 import { at, cluster, compile, flow, pod, policy, policySet, TCP, UDP } from '../engine/builder.js';
 
 const web = pod({ ns: 'prod', name: 'web', labels: { app: 'web' }, ips: ['10.0.0.1'] });
@@ -165,6 +165,7 @@ describe('rule coverage', () => {
       expect(byRule(c.rows, 'current', 'prod/default.db-in', 0)).toMatchObject({ flows: 7 });
       // Pass and Log rules are not counted as unhit when the rows cannot say.
       expect(c.totals.current).toEqual({ rules: 5, unhit: 2, unreadable: 3 });
+      expect(coverageSummary(c, 'rules.csv')).toBe('rules nothing hit: 2 of 5 (current; 3 flows with an unreadable rule column) in rules.csv');
     });
   });
 });

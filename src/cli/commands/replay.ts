@@ -14,8 +14,8 @@ import type { Outcome } from '../../pipeline/outcome.js';
 import { replayFiles, type OutcomeConsumer, type ReplayTally } from '../../pipeline/replay-files.js';
 import { ReportBuilder } from '../../report/aggregate.js';
 import { reportRowFromOutcome } from '../../report/from-results.js';
-import { CoverageCounter, type Coverage } from '../../report/coverage.js';
-import { renderCoverageCsv, renderCsv } from '../../report/render.js';
+import { CoverageCounter } from '../../report/coverage.js';
+import { coverageSummary, renderCoverageCsv, renderCsv } from '../../report/render.js';
 import { openResultsFile } from '../../sinks/results-file.js';
 import { generatedRunId, REPLAY_KAFKA_OPTIONS, replayKafka, replayRange, replaySourceProblem } from '../../daemon/kafka-replay.js';
 import { clickHouseOptions, clickHouseSettingsFromFlags, ClickHouseSinkError, openClickHouseOutcomes } from '../../sinks/clickhouse/index.js';
@@ -79,12 +79,12 @@ export default defineCommand({
     const deadLetterPath = args['dead-letters'] ?? (out === undefined || out === '-' ? 'dead-letters.jsonl' : `${out.replace(/\.(jsonl|json|csv)$/i, '')}.dead-letters.jsonl`);
     const deadLetters = lazy(() => deadLetterFile(deadLetterPath));
     const report = args.report === undefined ? undefined : new ReportBuilder('rule', 3);
-    const coverage = args.coverage === undefined ? undefined : new CoverageCounter();
+    const coverage = args.coverage === undefined ? undefined : { path: args.coverage, counter: new CoverageCounter() };
     const consumers: OutcomeConsumer[] = [
       ...(results ? [results] : []),
       ...(clickhouse ? [clickhouse] : []),
       ...(report ? [{ write: (b: readonly Outcome[]) => b.forEach((o) => report.add(reportRowFromOutcome(o))) }] : []),
-      ...(coverage ? [{ write: (b: readonly Outcome[]) => b.forEach((o) => coverage.add(o)) }] : []),
+      ...(coverage ? [{ write: (b: readonly Outcome[]) => b.forEach((o) => coverage.counter.add(o)) }] : []),
     ];
     const progress = startProgress(io.stderr, io.stderrIsTTY, 'replay');
     const started = Date.now();
@@ -116,9 +116,13 @@ export default defineCommand({
       await deadLetters.close();
     }
     if (report && args.report) await writeFile(args.report, renderCsv(report.build()));
-    const covered = coverage && args.coverage ? { path: args.coverage, coverage: coverage.build(ctx.views) } : undefined;
-    if (covered) await writeFile(covered.path, renderCoverageCsv(covered.coverage));
-    io.stderr.write(`${summary(tally, (Date.now() - started) / 1000, deadLetters.opened ? deadLetterPath : undefined, ctx, covered)}${clickhouse ? ` | stored as run ${runId}` : ''}\n`);
+    let coverageLine: string | undefined;
+    if (coverage) {
+      const built = coverage.counter.build(ctx.views);
+      await writeFile(coverage.path, renderCoverageCsv(built));
+      coverageLine = coverageSummary(built, coverage.path);
+    }
+    io.stderr.write(`${summary(tally, (Date.now() - started) / 1000, deadLetters.opened ? deadLetterPath : undefined, ctx, coverageLine)}${clickhouse ? ` | stored as run ${runId}` : ''}\n`);
     if (clickhouse && out !== '-') io.stdout.write(`${runId}\n`);
     return EXIT.ok;
   },
@@ -165,7 +169,7 @@ function summary(
   seconds: number,
   deadLetterPath: string | undefined,
   ctx: AuditContext,
-  covered: { readonly path: string; readonly coverage: Coverage } | undefined,
+  coverageLine: string | undefined,
 ): string {
   const parts = [`replayed ${t.flows} flows in ${seconds.toFixed(1)}s (${Math.round(t.flows / Math.max(seconds, 1e-3))}/s)`];
   parts.push(Object.entries(t.verdicts).sort().map(([k, v]) => `${k} ${v}`).join(', '));
@@ -176,14 +180,9 @@ function summary(
   if (dead) parts.push(`${dead} dead letters (${JSON.stringify(t.decode.deadLetters.toJSON())}) in ${deadLetterPath}`);
   const skipped = t.decode.skipped.total;
   if (skipped) parts.push(`${skipped} skipped (${JSON.stringify(t.decode.skipped.toJSON())})`);
-  if (covered) parts.push(coverageSummary(covered.coverage, covered.path));
+  if (coverageLine !== undefined) parts.push(coverageLine);
   if (ctx.inventory.stats.labelDisagreements) parts.push(`${ctx.inventory.stats.labelDisagreements} flow labels disagreed with the inventory`);
   parts.push(`policy version ${ctx.policyVersion}`);
   return parts.join(' | ');
 }
 
-/** `rules nothing hit: 1 of 19 (current), 1 of 19 (proposed) in FILE`, and the flows whose rule text was unreadable. */
-export function coverageSummary(c: Coverage, path: string): string {
-  const views = Object.entries(c.totals).map(([view, n]) => `${n.unhit} of ${n.rules} (${view}${n.unreadable ? `; ${n.unreadable} flows with an unreadable rule column` : ''})`);
-  return `rules nothing hit: ${views.join(', ')} in ${path}`;
-}

@@ -2,11 +2,11 @@ import { writeFile } from 'node:fs/promises';
 import { defineCommand } from '../command.js';
 import { EXIT, InputError, UsageError } from '../io.js';
 import { optionalPolicyOptions, proposalFrom } from '../options.js';
-import { coverageSummary, reportDiagnostics } from './replay.js';
+import { reportDiagnostics } from './replay.js';
 import { ReportBuilder, type GroupBy } from '../../report/aggregate.js';
 import { readResultsFile } from '../../report/from-results.js';
 import { CoverageCounter } from '../../report/coverage.js';
-import { renderCoverageCsv, renderCsv, renderJson, renderTable } from '../../report/render.js';
+import { coverageSummary, renderCoverageCsv, renderCsv, renderJson, renderTable } from '../../report/render.js';
 import type { ReportRow } from '../../report/row.js';
 import type { AuditViews } from '../../pipeline/audit.js';
 import { loadAuditContext } from '../../pipeline/context.js';
@@ -53,11 +53,11 @@ export default defineCommand({
   async run(args, io) {
     if (!Number.isInteger(args.top) || args.top < 0) throw new UsageError('--top takes a whole number ≥ 0');
     const builder = new ReportBuilder(args.by, args.top);
-    let covered: { readonly counter: CoverageCounter; readonly views: AuditViews } | undefined;
+    let covered: { readonly path: string; readonly counter: CoverageCounter; readonly views: AuditViews } | undefined;
     if (args.coverage !== undefined && args.policies !== undefined) {
       const ctx = await loadAuditContext({ policies: args.policies, proposal: proposalFrom(args), inventory: args.inventory });
       if (!reportDiagnostics(ctx, io, 'reported')) return EXIT.input;
-      covered = { counter: new CoverageCounter(), views: ctx.views };
+      covered = { path: args.coverage, counter: new CoverageCounter(), views: ctx.views };
     }
     const add = (row: ReportRow): void => {
       builder.add(row);
@@ -89,14 +89,14 @@ export default defineCommand({
     }
     const report = builder.build();
     if (args.csv !== undefined) await writeFile(args.csv, renderCsv(report));
-    if (covered !== undefined && args.coverage !== undefined) {
-      const { counter, views } = covered;
+    if (covered !== undefined) {
+      const { path, counter, views } = covered;
       // A proposal given for rows that were evaluated without one would list every proposed rule as unhit.
       const withoutProposal = views.proposed !== undefined && !counter.sawProposed;
       if (withoutProposal) io.stderr.write('warning: no result row has a proposed_rule: coverage of the proposed view left out\n');
       const coverage = counter.build({ current: views.current, proposed: withoutProposal ? undefined : views.proposed });
-      await writeFile(args.coverage, renderCoverageCsv(coverage));
-      io.stderr.write(`${coverageSummary(coverage, args.coverage)} (Pass and Log rules: not in result rows)\n`);
+      await writeFile(path, renderCoverageCsv(coverage));
+      io.stderr.write(`${coverageSummary(coverage, path)} (Pass and Log rules: not in result rows)\n`);
     }
     const render = { table: renderTable, json: renderJson, csv: renderCsv }[args.output];
     io.stdout.write(render(report));
