@@ -71,8 +71,7 @@ export class Inventory implements ClusterView {
       const v4 = ipv4Number(ip);
       if (v4 < 0) continue;
       const only = windows.only;
-      this.byIPv4.set(v4, only === undefined ? windows : only.value);
-      const i = this.byIPv4.indexOf(v4);
+      const i = this.byIPv4.set(v4, only === undefined ? windows : only.value);
       spans[2 * i] = only?.start ?? NaN;
       spans[2 * i + 1] = only?.end ?? NaN;
     }

@@ -55,22 +55,24 @@ export class IPv4Table<T> {
     return this.values[index]!;
   }
 
-  set(address: number, value: T): void {
+  /** Sets the address's value; returns its index (indexOf). */
+  set(address: number, value: T): number {
     const key = address | 0;
     const entries = this.entries;
     for (let i = hash(key) & this.mask; ; i = (i + 1) & this.mask) {
       const at = i * STRIDE;
       const index = entries[at + INDEX]!;
       if (index === FREE) {
+        const added = this.values.length;
         entries[at] = key;
-        entries[at + INDEX] = this.values.length;
+        entries[at + INDEX] = added;
         this.values.push(value);
         if (this.values.length * 2 > this.mask) this.grow();
-        return;
+        return added;
       }
       if (entries[at] === key) {
         this.values[index] = value;
-        return;
+        return index;
       }
     }
   }

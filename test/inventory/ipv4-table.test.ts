@@ -59,8 +59,8 @@ describe('IPv4Table', () => {
         const table = new IPv4Table<string>(4);
         const order = new Map<number, number>();
         for (const k of keys) {
-          table.set(k, `v${k}`);
           if (!order.has(k)) order.set(k, order.size);
+          expect(table.set(k, `v${k}`)).toBe(order.get(k));
         }
         for (const [k, index] of order) {
           expect(table.indexOf(k)).toBe(index);
