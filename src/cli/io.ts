@@ -1,3 +1,6 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
 /** What a command may touch of the outside world: injected, so tests capture it (kubectl's IOStreams). */
 export interface CliIO {
   /** Data: results, reports, explanations. */
@@ -32,4 +35,10 @@ export function processIO(): CliIO {
     env: process.env,
     cwd: process.cwd(),
   };
+}
+
+/** Writes a whole output file (a report, a coverage table), creating its folder as results files do. */
+export async function writeOutputFile(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, text);
 }

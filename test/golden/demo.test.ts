@@ -85,14 +85,15 @@ describe('demo replay', () => {
   it('covers the rules from the result rows too: the flows of what decided as the replay counted them, none for Pass and Log', async () => {
     const r = await flowaudit([
       'report', '--results', join(dir, 'results.jsonl'), '--policies', `${DEMO}/policies`, '--change', `${DEMO}/change`,
-      '--coverage', join(dir, 'report-coverage.csv'),
+      '--coverage', join(dir, 'tables', 'report-coverage.csv'),
     ]);
     expect(r.code).toBe(0);
+    // The folder is made, as for results files.
     expect(normalise(r.stderr, dir)).toBe(
-      'rules nothing hit: 1 of 19 (current), 1 of 19 (proposed) in <out>/report-coverage.csv (Pass and Log rules: not in result rows)\n',
+      'rules nothing hit: 1 of 19 (current), 1 of 19 (proposed) in <out>/tables/report-coverage.csv (Pass and Log rules: not in result rows)\n',
     );
     const lines = async (file: string) => (await readFile(join(dir, file), 'utf8')).trim().split('\n');
-    const [fromRows, fromReplay] = [await lines('report-coverage.csv'), await lines('coverage.csv')];
+    const [fromRows, fromReplay] = [await lines('tables/report-coverage.csv'), await lines('coverage.csv')];
     const steps = (l: string) => /,(Pass|Log),/.test(l);
     expect(fromRows.filter((l) => !steps(l))).toEqual(fromReplay.filter((l) => !steps(l)));
     expect(fromRows.filter(steps).length).toBeGreaterThan(0);

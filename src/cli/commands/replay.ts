@@ -1,6 +1,5 @@
-import { writeFile } from 'node:fs/promises';
 import { defineCommand } from '../command.js';
-import { EXIT, InputError, UsageError, type CliIO } from '../io.js';
+import { EXIT, InputError, UsageError, type CliIO, writeOutputFile } from '../io.js';
 import { policyOptions, proposalFrom } from '../options.js';
 import { startProgress } from '../progress.js';
 import { deadLetterFile, type DeadLetterSink } from '../../flows/dead-letter.js';
@@ -115,11 +114,11 @@ export default defineCommand({
       await clickhouse?.close();
       await deadLetters.close();
     }
-    if (report && args.report) await writeFile(args.report, renderCsv(report.build()));
+    if (report && args.report) await writeOutputFile(args.report, renderCsv(report.build()));
     let coverageLine: string | undefined;
     if (coverage) {
       const built = coverage.counter.build(ctx.views);
-      await writeFile(coverage.path, renderCoverageCsv(built));
+      await writeOutputFile(coverage.path, renderCoverageCsv(built));
       coverageLine = coverageSummary(built, coverage.path);
     }
     io.stderr.write(`${summary(tally, (Date.now() - started) / 1000, deadLetters.opened ? deadLetterPath : undefined, ctx, coverageLine)}${clickhouse ? ` | stored as run ${runId}` : ''}\n`);

@@ -1,6 +1,5 @@
-import { writeFile } from 'node:fs/promises';
 import { defineCommand } from '../command.js';
-import { EXIT, InputError, UsageError } from '../io.js';
+import { EXIT, InputError, UsageError, writeOutputFile } from '../io.js';
 import { optionalPolicyOptions, proposalFrom } from '../options.js';
 import { reportDiagnostics } from './replay.js';
 import { ReportBuilder, type GroupBy } from '../../report/aggregate.js';
@@ -88,14 +87,14 @@ export default defineCommand({
       for await (const row of readResultsFile(path)) add(row);
     }
     const report = builder.build();
-    if (args.csv !== undefined) await writeFile(args.csv, renderCsv(report));
+    if (args.csv !== undefined) await writeOutputFile(args.csv, renderCsv(report));
     if (covered !== undefined) {
       const { path, counter, views } = covered;
       // A proposal given for rows that were evaluated without one would list every proposed rule as unhit.
       const withoutProposal = views.proposed !== undefined && !counter.sawProposed;
       if (withoutProposal) io.stderr.write('warning: no result row has a proposed_rule: coverage of the proposed view left out\n');
       const coverage = counter.build({ current: views.current, proposed: withoutProposal ? undefined : views.proposed });
-      await writeFile(path, renderCoverageCsv(coverage));
+      await writeOutputFile(path, renderCoverageCsv(coverage));
       io.stderr.write(`${coverageSummary(coverage, path)} (Pass and Log rules: not in result rows)\n`);
     }
     const render = { table: renderTable, json: renderJson, csv: renderCsv }[args.output];
