@@ -34,7 +34,7 @@ import { type CacheStats, MISS, VerdictCache } from './cache.js';
 import { EvalContext, type Side } from './context.js';
 import { DirectionEvaluator } from './direction.js';
 import { EndpointIndex, HOST_NETWORK } from './endpoint-index.js';
-import { DEFAULT_FAILSAFE_PORTS, type FailsafePorts, FailsafeTable } from './failsafe.js';
+import { FailsafeConfig } from './failsafe.js';
 import { PeerMatcher } from './peer-match.js';
 import { PeerSides } from './peer-sides.js';
 import { EndpointPrograms } from './program.js';
@@ -45,8 +45,6 @@ import type { Verdict } from './verdict.js';
 import { VerdictInterner } from './verdicts.js';
 
 export interface EngineOptions {
-  /** FelixConfiguration failsafe ports; Felix's defaults when omitted. */
-  readonly failsafe?: FailsafePorts;
   /**
    * Budget of the verdict cache in bytes; reaching it empties the cache. Default 16 MiB: room for 500,000
    * primary keys, while flows between the replicas of two workloads share one key whatever their pod IPs.
@@ -147,7 +145,7 @@ class PolicySetEvaluator implements CompiledPolicySet {
     this.cache = new VerdictCache(options.maxCacheBytes ?? 16 * 1024 * 1024);
     this.directions = new DirectionEvaluator(
       this.interner,
-      new FailsafeTable(options.failsafe ?? DEFAULT_FAILSAFE_PORTS),
+      new FailsafeConfig(set.felix, space),
       (cls) => this.programsOf(cls),
     );
     this.ctx = new EvalContext(space);
@@ -258,9 +256,12 @@ function mayBeEndpoint(peer: Extract<Peer, { kind: 'unresolved' }>, hint: FlowRe
   return peer.namespace !== undefined;
 }
 
-/** Every CIDR the set mentions: rule nets and notNets, network sets. */
+/** Every CIDR the set mentions: rule nets and notNets, network sets, failsafe nets. */
 function* cidrsOf(set: PolicySet): Iterable<Cidr> {
   for (const s of set.networkSets) yield* s.nets;
+  for (const c of set.felix) {
+    for (const p of [...(c.failsafeInbound ?? []), ...(c.failsafeOutbound ?? [])]) if (p.net !== undefined) yield p.net;
+  }
   for (const p of set.policies) {
     for (const r of [...p.ingress, ...p.egress]) {
       for (const e of [r.source, r.destination]) {

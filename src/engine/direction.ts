@@ -12,7 +12,7 @@
 import type { Direction } from '../policy/model.js';
 import type { RuleSite } from './applicable.js';
 import { type EvalContext, NO, type Side, type SideRole, type Tri, UNKNOWN, YES } from './context.js';
-import type { FailsafeTable } from './failsafe.js';
+import type { FailsafeConfig } from './failsafe.js';
 import type { DirectionProgram, EndpointPrograms } from './program.js';
 import type { EndpointClass } from './subject.js';
 import type { TraceEvent, TraceSink } from './trace.js';
@@ -42,12 +42,13 @@ export class DirectionEvaluator {
   private readonly unknownProfiles = new Canonical<string, Decider>();
   /** Keyed by protocol * 65536 + port. */
   private readonly failsafes = new Canonical<number, Decider>();
-  private readonly unknownFailsafes = new Canonical<number, Decider>();
+  /** Keyed by protocol and reason. */
+  private readonly unknownFailsafes = new Canonical<string, Decider>();
   private readonly undecidable = new Map<RuleSite, Canonical<string, Decider>>();
 
   constructor(
     private readonly interner: VerdictInterner,
-    private readonly failsafe: FailsafeTable,
+    private readonly failsafe: FailsafeConfig,
     private readonly programs: (cls: EndpointClass) => EndpointPrograms,
   ) {}
 
@@ -61,8 +62,10 @@ export class DirectionEvaluator {
     }
     if (trace) trace({ kind: 'side', direction, at: endpoint.key });
     let failsafe: Tri = NO;
+    let failsafeUnknown = '';
     if (cls.owner.kind === 'host') {
-      failsafe = this.failsafeMatch(direction, ctx);
+      failsafe = this.failsafe.tableFor(cls.owner.node).match(direction, ctx);
+      if (failsafe === UNKNOWN) failsafeUnknown = ctx.reason;
       if (trace) trace({ kind: 'failsafe', direction, result: triText(failsafe) });
       if (failsafe === YES) {
         const d = this.failsafes.get(ctx.proto * 65536 + ctx.dstPort!, failsafeDecider);
@@ -75,16 +78,9 @@ export class DirectionEvaluator {
     const program = trace ? programs.full(direction) : programs.for(direction, ctx.proto, ctx.dstPort);
     let decider = this.tiersThenProfiles(direction, cls, program, ctx, trace);
     if (failsafe === UNKNOWN && verdictOf(decider) === 'deny') {
-      decider = this.unknownFailsafes.get(ctx.proto, unknownFailsafeDecider);
+      decider = this.unknownFailsafes.get(`${ctx.proto}|policy denies, but ${failsafeUnknown}`, unknownFailsafeDecider);
     }
     return this.interner.direction(direction, decider, this.path, this.pathLength);
-  }
-
-  private failsafeMatch(direction: Direction, ctx: EvalContext): Tri {
-    if (!this.failsafe.coversProtocol(direction, ctx.proto)) return NO;
-    const port = ctx.dstPort;
-    if (port === undefined) return UNKNOWN;
-    return this.failsafe.has(direction, ctx.proto, port) ? YES : NO;
   }
 
   private tiersThenProfiles(
@@ -181,8 +177,8 @@ const failsafeDecider = (key: number): Decider => ({
   protocol: Math.floor(key / 65536),
   port: key % 65536,
 });
-const unknownFailsafeDecider = (protocol: number): Decider => ({
-  kind: 'unknown-failsafe',
-  protocol,
-  reason: 'policy denies, but the flow lacks dst_port, so a failsafe port may allow it',
-});
+/** `key`: the protocol, `|`, the reason. */
+const unknownFailsafeDecider = (key: string): Decider => {
+  const bar = key.indexOf('|');
+  return { kind: 'unknown-failsafe', protocol: Number(key.slice(0, bar)), reason: key.slice(bar + 1) };
+};

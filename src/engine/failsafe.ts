@@ -1,27 +1,26 @@
 /**
  * Felix failsafe ports: traffic to or from a host endpoint on these ports is allowed before any policy is
  * consulted, "irrespective of the security policy" (felix/rules/endpoints.go jumps to the failsafe chains first;
- * workload endpoints have none). Defaults from felix/config/config_params.go; FelixConfiguration
- * `failsafeInboundHostPorts` / `failsafeOutboundHostPorts` replace them.
+ * workload endpoints have none). Defaults from felix/config/config_params.go; the FelixConfiguration fields
+ * `failsafeInboundHostPorts` / `failsafeOutboundHostPorts` replace them, `node.<name>` over `default` for the
+ * host endpoints of that node. An entry with a `net` is open to those remote addresses only: the source of
+ * inbound traffic, the destination of outbound.
  */
-import type { Direction } from '../policy/model.js';
 import { PROTO } from '../flows/record.js';
-
-export interface ProtoPort {
-  /** IANA protocol number. */
-  readonly protocol: number;
-  readonly port: number;
-}
+import type { Direction, FailsafePort, FelixConfig } from '../policy/model.js';
+import { type AddressSpace, CidrSet } from './address-space.js';
+import { protocolName } from '../flows/protocol.js';
+import { type EvalContext, NO, type Tri, YES } from './context.js';
 
 export interface FailsafePorts {
   /** Ingress to a host endpoint (traffic to the host). */
-  readonly inbound: readonly ProtoPort[];
+  readonly inbound: readonly FailsafePort[];
   /** Egress from a host endpoint (traffic the host sends). */
-  readonly outbound: readonly ProtoPort[];
+  readonly outbound: readonly FailsafePort[];
 }
 
-const tcp = (port: number): ProtoPort => ({ protocol: PROTO.TCP, port });
-const udp = (port: number): ProtoPort => ({ protocol: PROTO.UDP, port });
+const tcp = (port: number): FailsafePort => ({ protocol: PROTO.TCP, port, net: undefined });
+const udp = (port: number): FailsafePort => ({ protocol: PROTO.UDP, port, net: undefined });
 
 /** `tcp:22,udp:68,tcp:179,tcp:2379,tcp:2380,tcp:5473,tcp:6443,tcp:6666,tcp:6667` inbound;
  *  `udp:53,udp:67,tcp:179,tcp:2379,tcp:2380,tcp:5473,tcp:6443,tcp:6666,tcp:6667` outbound. */
@@ -30,30 +29,74 @@ export const DEFAULT_FAILSAFE_PORTS: FailsafePorts = {
   outbound: [udp(53), udp(67), tcp(179), tcp(2379), tcp(2380), tcp(5473), tcp(6443), tcp(6666), tcp(6667)],
 };
 
-/** Failsafe ports by direction and protocol, for lookup. */
-export class FailsafeTable {
-  private readonly byDirection: Record<Direction, Map<number, Set<number>>>;
+/** The failsafe ports of each node, from the set's FelixConfigurations. */
+export class FailsafeConfig {
+  private readonly defaults: FailsafeTable;
+  /** Tables of the nodes that have a configuration of their own. */
+  private readonly byNode = new Map<string, FailsafeTable>();
 
-  constructor(ports: FailsafePorts) {
-    this.byDirection = { ingress: index(ports.inbound), egress: index(ports.outbound) };
+  constructor(configs: readonly FelixConfig[], space: AddressSpace) {
+    const global = configs.find((c) => c.node === undefined);
+    const inbound = global?.failsafeInbound ?? DEFAULT_FAILSAFE_PORTS.inbound;
+    const outbound = global?.failsafeOutbound ?? DEFAULT_FAILSAFE_PORTS.outbound;
+    this.defaults = new FailsafeTable({ inbound, outbound }, space);
+    for (const c of configs) {
+      if (c.node === undefined) continue;
+      this.byNode.set(c.node, new FailsafeTable({ inbound: c.failsafeInbound ?? inbound, outbound: c.failsafeOutbound ?? outbound }, space));
+    }
   }
 
-  /** Whether any failsafe port exists for this direction and protocol. */
-  coversProtocol(direction: Direction, protocol: number): boolean {
-    return this.byDirection[direction].has(protocol);
-  }
-
-  has(direction: Direction, protocol: number, port: number): boolean {
-    return this.byDirection[direction].get(protocol)?.has(port) === true;
+  /** The table of the host endpoints on `node`. */
+  tableFor(node: string): FailsafeTable {
+    return this.byNode.get(node) ?? this.defaults;
   }
 }
 
-function index(list: readonly ProtoPort[]): Map<number, Set<number>> {
-  const out = new Map<number, Set<number>>();
-  for (const { protocol, port } of list) {
-    let ports = out.get(protocol);
-    if (ports === undefined) out.set(protocol, (ports = new Set()));
-    ports.add(port);
+/** One node's failsafe ports, by direction, protocol and port: the remote addresses each is open to. */
+export class FailsafeTable {
+  private readonly byDirection: Record<Direction, Map<number, Map<number, CidrSet | typeof ANYWHERE>>>;
+
+  constructor(ports: FailsafePorts, space: AddressSpace) {
+    this.byDirection = { ingress: index(ports.inbound, space), egress: index(ports.outbound, space) };
+  }
+
+  /**
+   * Whether a failsafe port lets the flow through in `direction`: unknown when the flow lacks the `dst_port`
+   * that would tell, or the remote IP an entry's `net` needs (`ctx.reason` says which).
+   */
+  match(direction: Direction, ctx: EvalContext): Tri {
+    const byPort = this.byDirection[direction].get(ctx.proto);
+    if (byPort === undefined) return NO;
+    const port = ctx.dstPort;
+    if (port === undefined) return ctx.unknown('the flow lacks dst_port, so a failsafe port may allow it');
+    const open = byPort.get(port);
+    if (open === undefined) return NO;
+    if (open === ANYWHERE) return YES;
+    return ctx.addressIn(direction === 'ingress' ? ctx.src : ctx.dst, open, `failsafe port ${protocolName(ctx.proto)}:${port} (open to some addresses only)`);
+  }
+}
+
+/** An entry without `net`. */
+const ANYWHERE = Symbol('anywhere');
+
+function index(list: readonly FailsafePort[], space: AddressSpace): Map<number, Map<number, CidrSet | typeof ANYWHERE>> {
+  const nets = new Map<number, Map<number, FailsafePort['net'][]>>();
+  for (const { protocol, port, net } of list) {
+    let ports = nets.get(protocol);
+    if (ports === undefined) nets.set(protocol, (ports = new Map()));
+    const at = ports.get(port);
+    if (at === undefined) ports.set(port, [net]);
+    else at.push(net);
+  }
+  const out = new Map<number, Map<number, CidrSet | typeof ANYWHERE>>();
+  for (const [protocol, ports] of nets) {
+    const byPort = new Map<number, CidrSet | typeof ANYWHERE>();
+    for (const [port, list] of ports) {
+      const cidrs = list.filter((n) => n !== undefined);
+      byPort.set(port, cidrs.length < list.length ? ANYWHERE : new CidrSet(space, cidrs));
+    }
+    out.set(protocol, byPort);
   }
   return out;
 }
+

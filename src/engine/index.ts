@@ -13,7 +13,7 @@ export {
   type TierPolicies,
 } from './compiled-set.js';
 export type { CacheStats } from './cache.js';
-export { DEFAULT_FAILSAFE_PORTS, type FailsafePorts, type ProtoPort } from './failsafe.js';
+export { DEFAULT_FAILSAFE_PORTS, type FailsafePorts } from './failsafe.js';
 export { formatDecision, formatDirection, formatExplanation, parseRuleColumn, type RuleToken } from './format.js';
 export { policyDisplayName } from './policy-name.js';
 export type { TraceEvent } from './trace.js';

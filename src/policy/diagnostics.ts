@@ -33,6 +33,7 @@ export const DIAGNOSTIC_CATALOGUE = {
   'undecidable-rule': { severity: 'warning', summary: 'A rule that flow logs cannot decide (HTTP match, domain names): flows reaching it get verdict `unknown`.' },
   'port-name-looks-numeric': { severity: 'warning', summary: 'A named port that looks like a number range (`80-90`): Calico reads it as a name; ranges use `:`.' },
   'staged-action-ignored': { severity: 'warning', summary: 'A staged policy with `stagedAction` Learn or Ignore; it takes no part in the proposed view.' },
+  'felix-config-unused': { severity: 'warning', summary: 'A FelixConfiguration named neither `default` nor `node.<node name>`: no Felix reads it, so it is skipped.' },
   'unknown-tier': { severity: 'warning', summary: 'A policy names a tier no loaded Tier defines; it is treated as order last, default action Deny.' },
 } as const satisfies Record<string, { readonly severity: Severity; readonly summary: string }>;
 

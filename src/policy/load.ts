@@ -10,7 +10,8 @@ import { parseDocuments } from './document.js';
 import { FieldMap, isMapping, ResourceCheck } from './fields.js';
 import { readSourceTexts, type SourceText } from './files.js';
 import { convertKubernetesPolicy } from './kubernetes.js';
-import { BUILTIN_TIERS, type NetworkSet, type Origin, type Policy, type PolicySet, type Tier } from './model.js';
+import { convertFelixConfig } from './felix-config.js';
+import { BUILTIN_TIERS, type FelixConfig, type NetworkSet, type Origin, type Policy, type PolicySet, type Tier } from './model.js';
 import { convertNetworkSet } from './network-set.js';
 import { childPath, itemPath } from './path.js';
 import { readMetadata, type InventoryKind, type RawResource } from './resource.js';
@@ -41,6 +42,7 @@ type Loaded =
   | { readonly kind: 'policy'; readonly policy: Policy; readonly identity: string }
   | { readonly kind: 'tier'; readonly tier: Tier }
   | { readonly kind: 'network-set'; readonly set: NetworkSet }
+  | { readonly kind: 'felix'; readonly config: FelixConfig }
   | { readonly kind: 'inventory'; readonly resource: RawResource };
 
 type Converter = (root: FieldMap, apiVersion: string) => Loaded | undefined;
@@ -80,6 +82,7 @@ const CONVERTERS: ReadonlyMap<string, ReadonlyMap<string, Converter>> = new Map(
           ['Tier', (r) => wrap(convertTier(r), (tier) => ({ kind: 'tier', tier }))],
           ['NetworkSet', (r) => wrap(convertNetworkSet(r, 'NetworkSet'), (set) => ({ kind: 'network-set', set }))],
           ['GlobalNetworkSet', (r) => wrap(convertNetworkSet(r, 'GlobalNetworkSet'), (set) => ({ kind: 'network-set', set }))],
+          ['FelixConfiguration', (r) => wrap(convertFelixConfig(r), (config) => ({ kind: 'felix', config }))],
           ['HostEndpoint', inventory('HostEndpoint', 'cluster')],
           ['WorkloadEndpoint', inventory('WorkloadEndpoint', 'namespaced')],
         ]),
@@ -116,6 +119,7 @@ class Loader {
   private readonly tiers = new Map<string, Tier>(BUILTIN_TIERS.map((t) => [t.name, t]));
   private readonly policies: Policy[] = [];
   private readonly networkSets: NetworkSet[] = [];
+  private readonly felix: FelixConfig[] = [];
   private readonly inventory: RawResource[] = [];
   /** identity → where it was first loaded, for duplicate reports (read only when there is one). */
   private readonly identities = new Map<string, Origin>();
@@ -139,7 +143,7 @@ class Loader {
 
   result(): LoadResult {
     return {
-      policySet: { tiers: this.tiers, policies: this.policies, networkSets: this.networkSets },
+      policySet: { tiers: this.tiers, policies: this.policies, networkSets: this.networkSets, felix: this.felix },
       inventory: this.inventory,
       diagnostics: this.diagnostics,
     };
@@ -191,6 +195,9 @@ class Loader {
       case 'network-set':
         this.networkSets.push(loaded.set);
         return;
+      case 'felix':
+        this.felix.push(loaded.config);
+        return;
       case 'inventory':
         this.inventory.push(loaded.resource);
         return;
@@ -212,6 +219,8 @@ function identityOf(loaded: Loaded): string {
       return `Tier|${loaded.tier.name}`;
     case 'network-set':
       return `${loaded.set.namespace === undefined ? 'GlobalNetworkSet' : 'NetworkSet'}|${loaded.set.namespace ?? '-'}/${loaded.set.name}`;
+    case 'felix':
+      return `FelixConfiguration|${loaded.config.name}`;
     case 'inventory':
       return `${loaded.resource.kind}|${loaded.resource.metadata.namespace ?? '-'}/${loaded.resource.metadata.name}`;
   }
@@ -225,6 +234,8 @@ function displayName(loaded: Loaded): string {
       return loaded.tier.name;
     case 'network-set':
       return loaded.set.namespace === undefined ? loaded.set.name : `${loaded.set.namespace}/${loaded.set.name}`;
+    case 'felix':
+      return loaded.config.name;
     case 'inventory': {
       const m = loaded.resource.metadata;
       return m.namespace === undefined ? m.name : `${m.namespace}/${m.name}`;

@@ -147,12 +147,39 @@ export interface NetworkSet {
   readonly nets: readonly Cidr[];
 }
 
+/**
+ * A FelixConfiguration, as far as it decides flows: its failsafe ports. Felix reads `default` for every node and
+ * `node.<name>` for one node, a field set there winning over the same field in `default`; a field set nowhere
+ * takes Felix's built-in value (engine/failsafe.ts).
+ */
+export interface FelixConfig {
+  readonly name: string;
+  /** The node of a `node.<name>` configuration; undefined for `default`. */
+  readonly node: string | undefined;
+  /** `spec.failsafeInboundHostPorts`; undefined when not set here. */
+  readonly failsafeInbound: readonly FailsafePort[] | undefined;
+  /** `spec.failsafeOutboundHostPorts`; undefined when not set here. */
+  readonly failsafeOutbound: readonly FailsafePort[] | undefined;
+  readonly origin?: Origin;
+}
+
+/** A failsafe port: traffic on it to (inbound) or from (outbound) a host endpoint skips policy. */
+export interface FailsafePort {
+  /** IANA protocol number: TCP, UDP or SCTP. */
+  readonly protocol: number;
+  readonly port: number;
+  /** The remote addresses it is open to (the source inbound, the destination outbound); undefined: all. */
+  readonly net: Cidr | undefined;
+}
+
 /** Everything one view of policy needs: the current set, or the proposed one. */
 export interface PolicySet {
   readonly tiers: ReadonlyMap<string, Tier>;
   /** Enforced and staged policies; which ones act depends on the view the engine compiles. */
   readonly policies: readonly Policy[];
   readonly networkSets: readonly NetworkSet[];
+  /** FelixConfiguration resources (their failsafe ports); none means Felix's defaults everywhere. */
+  readonly felix: readonly FelixConfig[];
 }
 
 /** Built-in tiers (api/pkg/apis/projectcalico/v3/tier.go, libcalico-go/lib/names/policy.go). */

@@ -11,7 +11,7 @@
  */
 import { diagnostic, type Diagnostic } from './diagnostics.js';
 import { ENFORCED_KIND } from './identity.js';
-import type { NetworkSet, Policy, PolicySet, Tier } from './model.js';
+import type { FelixConfig, NetworkSet, Policy, PolicySet, Tier } from './model.js';
 
 export function currentView(set: PolicySet): PolicySet {
   return view(set, set.policies.filter((p) => p.staged === null));
@@ -25,7 +25,7 @@ export function proposedView(set: PolicySet): PolicySet {
  * `base` with `change` applied. Every identity the change mentions is decided by the change alone: base
  * policies with that id (enforced or staged) go, and the change's policy takes their place (a staged Set
  * counts as the policy it stages; a staged Delete leaves nothing). Base staged policies for other identities
- * stay staged. Tiers and network sets merge by name, the change winning.
+ * stay staged. Tiers, network sets and FelixConfigurations merge by name, the change winning.
  */
 export function overlay(base: PolicySet, change: PolicySet): PolicySet {
   const touched = new Set(change.policies.map((p) => p.id));
@@ -34,7 +34,9 @@ export function overlay(base: PolicySet, change: PolicySet): PolicySet {
   for (const [name, tier] of change.tiers) tiers.set(name, tier);
   const sets = new Map<string, NetworkSet>();
   for (const s of [...base.networkSets, ...change.networkSets]) sets.set(`${s.namespace ?? ''}/${s.name}`, s);
-  return { tiers, policies, networkSets: [...sets.values()] };
+  const felix = new Map<string, FelixConfig>();
+  for (const c of [...base.felix, ...change.felix]) felix.set(c.name, c);
+  return { tiers, policies, networkSets: [...sets.values()], felix: [...felix.values()] };
 }
 
 /**
@@ -57,7 +59,7 @@ function view(set: PolicySet, policies: readonly Policy[]): PolicySet {
   for (const p of policies) {
     if (!tiers.has(p.tier)) tiers.set(p.tier, { name: p.tier, order: null, defaultAction: 'Deny' });
   }
-  return { tiers, policies, networkSets: set.networkSets };
+  return { tiers, policies, networkSets: set.networkSets, felix: set.felix };
 }
 
 /** The enforced policies with every staged Set and Delete applied, by id. */

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -31,6 +31,32 @@ describe('replay', () => {
     expect(dead).toHaveLength(1);
     expect(JSON.parse(dead[0]!)).toMatchObject({ reason: 'invalid-json', pos: { line: 4 } });
     expect(r.stderr).toMatch(/replayed 3 flows .*would-block 1.*1 dead letters/);
+  });
+
+  it('takes the failsafe ports from a FelixConfiguration, and a change to them shows as would-block', async () => {
+    const dir = await tmp();
+    const cluster = join(dir, 'cluster.yaml');
+    await writeFile(
+      cluster,
+      [
+        'apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: n1-eth0, labels: {role: node}}\nspec: {node: n1, interfaceName: eth0, expectedIPs: [192.168.0.1]}',
+        'apiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata: {name: default}\nspec: {failsafeInboundHostPorts: [{protocol: TCP, port: 2222}]}',
+      ].join('\n---\n'),
+    );
+    const change = join(dir, 'change.yaml');
+    await writeFile(change, 'apiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata: {name: default}\nspec: {failsafeInboundHostPorts: []}\n');
+    const flows = join(dir, 'flows.jsonl');
+    const flow = (port: number) => JSON.stringify({ time: '2026-03-02T00:00:00.000Z', src_ip: '198.51.100.7', src_port: 40000, dst_ip: '192.168.0.1', dst_port: port, proto: 'TCP' });
+    await writeFile(flows, `${flow(2222)}\n${flow(22)}\n`);
+    const out = join(dir, 'results.jsonl');
+    const r = await runCapture(['replay', '--flows', flows, '--policies', cluster, '--change', change, '--out', out]);
+    expect(r.stderr).toContain('replayed 2 flows');
+    expect(r.code).toBe(0);
+    const rows = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows.map((x) => [x.rule, x.class])).toEqual([
+      ['egress=allow@(no-endpoint); ingress=allow@(failsafe)/TCP:2222', 'would-block'],
+      ['egress=allow@(no-endpoint); ingress=deny@(host-default-deny)/host:n1/eth0', 'unchanged-deny'],
+    ]);
   });
 
   it('writes CSV when the output file ends in .csv, with extra fields in the extra column', async () => {

@@ -18,6 +18,7 @@ import type {
 import type {
   Cidr,
   EntityMatch,
+  FelixConfig,
   IcmpMatch,
   NetworkSet,
   Policy,
@@ -174,11 +175,12 @@ export function networkSet(name: string, labels: Labels, nets: string[], namespa
   return { name, labels, nets: nets.map(cidr), ...(namespace !== undefined ? { namespace } : {}) };
 }
 
-export function policySet(policies: Policy[], opts: { tiers?: Tier[]; networkSets?: NetworkSet[] } = {}): PolicySet {
+export function policySet(policies: Policy[], opts: { tiers?: Tier[]; networkSets?: NetworkSet[]; felix?: FelixConfig[] } = {}): PolicySet {
   return {
     tiers: new Map((opts.tiers ?? []).map((t) => [t.name, t])),
     policies,
     networkSets: opts.networkSets ?? [],
+    felix: opts.felix ?? [],
   };
 }
 

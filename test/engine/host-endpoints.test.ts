@@ -3,17 +3,29 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_FAILSAFE_PORTS, formatDecision } from '../../src/engine/index.js';
 import type { FlowRecord } from '../../src/flows/record.js';
 import type { Peer } from '../../src/inventory/endpoint.js';
-import type { Policy } from '../../src/policy/model.js';
-import { address, at, cluster, compile, flow, host, pod, policy, policySet, TCP, UDP } from './builder.js';
-import type { EngineOptions } from '../../src/engine/index.js';
+import type { Cidr, FelixConfig, Policy } from '../../src/policy/model.js';
+import { address, at, cidr, cluster, compile, flow, host, pod, policy, policySet, TCP, UDP, unresolved } from './builder.js';
 
 const view = cluster({ namespaces: { prod: {} } });
 const node = host({ node: 'n1', labels: { role: 'node' }, ips: ['192.168.0.1'] });
 const web = pod({ ns: 'prod', name: 'web', labels: { app: 'web' }, ips: ['10.0.0.1'] });
 const outside = address('198.51.100.1');
 
-function decide(policies: Policy[], f: Partial<FlowRecord>, src: Peer, dst: Peer, options?: EngineOptions): string {
-  return formatDecision(compile(policySet(policies), view, options).evaluate(flow(f), src, dst));
+function decide(policies: Policy[], f: Partial<FlowRecord>, src: Peer, dst: Peer): string {
+  return formatDecision(compile(policySet(policies), view).evaluate(flow(f), src, dst));
+}
+
+/** Both directions' rule text under these FelixConfigurations and no policy. */
+function decideWith(felix: FelixConfig[], f: Partial<FlowRecord>, src: Peer, dst: Peer): string[] {
+  return formatDecision(compile(policySet([], { felix }), view).evaluate(flow(f), src, dst)).split('; ');
+}
+
+function felixConfig(
+  name: string,
+  ports: { inbound?: { protocol: number; port: number; net?: Cidr }[]; outbound?: { protocol: number; port: number; net?: Cidr }[] },
+): FelixConfig {
+  const entries = (l: { protocol: number; port: number; net?: Cidr }[] | undefined) => l?.map((p) => ({ protocol: p.protocol, port: p.port, net: p.net }));
+  return { name, node: name === 'default' ? undefined : name.slice('node.'.length), failsafeInbound: entries(ports.inbound), failsafeOutbound: entries(ports.outbound) };
 }
 
 describe('failsafe ports (felix/config/config_params.go defaults)', () => {
@@ -44,10 +56,55 @@ describe('failsafe ports (felix/config/config_params.go defaults)', () => {
     expect(decide([deny], { dst_port: 80 }, outside, at(node)).split('; ')[1]).toBe('ingress=deny@default/default.deny-all#0');
   });
 
-  it('FelixConfiguration failsafe ports replace the defaults', () => {
-    const options = { failsafe: { inbound: [{ protocol: TCP, port: 2222 }], outbound: [] } };
-    expect(decide([], { dst_port: 2222 }, outside, at(node), options).split('; ')[1]).toBe('ingress=allow@(failsafe)/TCP:2222');
-    expect(decide([], { dst_port: 22 }, outside, at(node), options).split('; ')[1]).toBe('ingress=deny@(host-default-deny)/host:n1/*');
+  it('FelixConfiguration failsafe ports replace the defaults, direction by direction', () => {
+    const felix = [felixConfig('default', { inbound: [{ protocol: TCP, port: 2222 }] })];
+    expect(decideWith(felix, { dst_port: 2222 }, outside, at(node))[1]).toBe('ingress=allow@(failsafe)/TCP:2222');
+    expect(decideWith(felix, { dst_port: 22 }, outside, at(node))[1]).toBe('ingress=deny@(host-default-deny)/host:n1/*');
+    // Outbound is not set: Felix's default list stays.
+    expect(decideWith(felix, { proto: UDP, dst_port: 53 }, at(node), outside)[0]).toBe('egress=allow@(failsafe)/UDP:53');
+  });
+
+  it('an empty list turns the failsafe ports of that direction off', () => {
+    const felix = [felixConfig('default', { outbound: [] })];
+    expect(decideWith(felix, { proto: UDP, dst_port: 53 }, at(node), outside)[0]).toBe('egress=deny@(host-default-deny)/host:n1/*');
+    expect(decideWith(felix, { dst_port: 22 }, outside, at(node))[1]).toBe('ingress=allow@(failsafe)/TCP:22');
+  });
+
+  it('node.<name> wins over default for the host endpoints of that node only', () => {
+    const other = host({ node: 'n2', labels: { role: 'node' }, ips: ['192.168.0.2'] });
+    const felix = [
+      felixConfig('default', { inbound: [{ protocol: TCP, port: 2222 }] }),
+      felixConfig('node.n1', { inbound: [{ protocol: TCP, port: 3333 }] }),
+    ];
+    expect(decideWith(felix, { dst_port: 3333 }, outside, at(node))[1]).toBe('ingress=allow@(failsafe)/TCP:3333');
+    expect(decideWith(felix, { dst_port: 2222 }, outside, at(node))[1]).toBe('ingress=deny@(host-default-deny)/host:n1/*');
+    expect(decideWith(felix, { dst_port: 2222 }, outside, at(other))[1]).toBe('ingress=allow@(failsafe)/TCP:2222');
+    expect(decideWith(felix, { dst_port: 3333 }, outside, at(other))[1]).toBe('ingress=deny@(host-default-deny)/host:n2/*');
+  });
+
+  it('an entry with a net is open to those remote addresses only: the source inbound, the destination outbound', () => {
+    const felix = [
+      felixConfig('default', {
+        inbound: [{ protocol: TCP, port: 22, net: cidr('198.51.100.0/24') }],
+        outbound: [{ protocol: TCP, port: 2379, net: cidr('198.51.100.0/24') }],
+      }),
+    ];
+    expect(decideWith(felix, { dst_port: 22 }, outside, at(node))[1]).toBe('ingress=allow@(failsafe)/TCP:22');
+    expect(decideWith(felix, { dst_port: 22 }, address('203.0.113.9'), at(node))[1]).toBe('ingress=deny@(host-default-deny)/host:n1/*');
+    expect(decideWith(felix, { dst_port: 2379 }, at(node), outside)[0]).toBe('egress=allow@(failsafe)/TCP:2379');
+    expect(decideWith(felix, { dst_port: 2379 }, at(node), address('203.0.113.9'))[0]).toBe('egress=deny@(host-default-deny)/host:n1/*');
+  });
+
+  it('two entries for one port: one without a net opens it to everyone', () => {
+    const felix = [felixConfig('default', { inbound: [{ protocol: TCP, port: 22, net: cidr('198.51.100.0/24') }, { protocol: TCP, port: 22 }] })];
+    expect(decideWith(felix, { dst_port: 22 }, address('203.0.113.9'), at(node))[1]).toBe('ingress=allow@(failsafe)/TCP:22');
+  });
+
+  it('a net needs the remote IP: without it a deny becomes unknown, with the reason', () => {
+    const felix = [felixConfig('default', { inbound: [{ protocol: TCP, port: 22, net: cidr('198.51.100.0/24') }] })];
+    const v = compile(policySet([], { felix }), view).evaluate(flow({ dst_port: 22 }), unresolved(), at(node));
+    expect(formatDecision(v).split('; ')[1]).toBe('ingress=unknown@(unknown-failsafe)/TCP');
+    expect(v.reason).toBe('ingress: policy denies, but failsafe port TCP:22 (open to some addresses only) needs the source IP, which the flow lacks');
   });
 
   it('workload endpoints have no failsafe ports', () => {

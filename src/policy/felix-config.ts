@@ -1,0 +1,64 @@
+/**
+ * Calico FelixConfiguration (cluster-scoped): the failsafe ports, the only fields that decide flows here; Felix's
+ * other settings (dataplane, logging, timers) are not read. `default` applies to every node, `node.<name>` to that
+ * node (api/pkg/apis/projectcalico/v3/felixconfig.go; Felix reads no other name).
+ *
+ * A failsafe entry is `{protocol, port, net}`: protocol TCP, UDP or SCTP in any case, TCP when omitted ("for
+ * back-compatibility"); port 0-65535, required; net a CIDR or IP, all addresses when omitted. An empty list turns
+ * the failsafe ports of that direction off.
+ */
+import { PROTO } from '../flows/record.js';
+import { parseCidr } from './cidr.js';
+import type { FieldMap } from './fields.js';
+import type { FailsafePort, FelixConfig } from './model.js';
+import { childPath } from './path.js';
+import { readMetadata } from './resource.js';
+
+const NODE_PREFIX = 'node.';
+const FAILSAFE_PROTOCOLS: ReadonlyMap<string, number> = new Map([
+  ['tcp', PROTO.TCP],
+  ['udp', PROTO.UDP],
+  ['sctp', PROTO.SCTP],
+]);
+
+export function convertFelixConfig(root: FieldMap): FelixConfig | undefined {
+  const metadata = readMetadata(root, 'cluster');
+  // Every other FelixConfiguration field is Felix's own business: none is reported as unknown.
+  const spec = root.map('spec');
+  if (metadata === undefined) return undefined;
+  const { name } = metadata;
+  if (name !== 'default' && !(name.startsWith(NODE_PREFIX) && name.length > NODE_PREFIX.length)) {
+    const message = `no Felix reads a FelixConfiguration named "${name}" (only "default" and "node.<node name>"); skipped`;
+    root.check.report('felix-config-unused', message, childPath(root.pathOf('metadata'), 'name'));
+    return undefined;
+  }
+  return {
+    name,
+    node: name === 'default' ? undefined : name.slice(NODE_PREFIX.length),
+    failsafeInbound: spec === undefined ? undefined : failsafePorts(spec, 'failsafeInboundHostPorts'),
+    failsafeOutbound: spec === undefined ? undefined : failsafePorts(spec, 'failsafeOutboundHostPorts'),
+    origin: root.check.origin(root.path),
+  };
+}
+
+function failsafePorts(spec: FieldMap, key: string): FailsafePort[] | undefined {
+  const entries = spec.maps(key, ['protocol', 'port', 'net']);
+  if (entries === undefined) return undefined;
+  const out: FailsafePort[] = [];
+  for (const e of entries) {
+    const protocolText = e.string('protocol');
+    const protocol = protocolText === undefined || protocolText === '' ? PROTO.TCP : FAILSAFE_PROTOCOLS.get(protocolText.toLowerCase());
+    if (protocol === undefined) e.check.report('bad-protocol', `failsafe protocol must be TCP, UDP or SCTP, found "${protocolText}"`, e.pathOf('protocol'));
+    const portOk = e.require('port');
+    const port = e.integer('port', 0, 65535);
+    const netText = e.string('net');
+    let net: FailsafePort['net'];
+    if (netText !== undefined && netText !== '') {
+      const parsed = parseCidr(netText, 'set');
+      if (parsed.ok) net = parsed.cidr;
+      else e.check.report('bad-cidr', parsed.reason, e.pathOf('net'));
+    }
+    if (protocol !== undefined && portOk && port !== undefined) out.push({ protocol, port, net });
+  }
+  return out;
+}
