@@ -6,10 +6,10 @@
  * host endpoints of that node. An entry with a `net` is open to those remote addresses only: the source of
  * inbound traffic, the destination of outbound.
  */
+import { protocolName } from '../flows/protocol.js';
 import { PROTO } from '../flows/record.js';
 import type { Direction, FailsafePort, FelixConfig } from '../policy/model.js';
 import { type AddressSpace, CidrSet } from './address-space.js';
-import { protocolName } from '../flows/protocol.js';
 import { type EvalContext, NO, type Tri, YES } from './context.js';
 
 export interface FailsafePorts {
@@ -99,4 +99,3 @@ function index(list: readonly FailsafePort[], space: AddressSpace): Map<number, 
   }
   return out;
 }
-
