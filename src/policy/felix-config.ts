@@ -3,9 +3,10 @@
  * other settings (dataplane, logging, timers) are not read. `default` applies to every node, `node.<name>` to that
  * node (api/pkg/apis/projectcalico/v3/felixconfig.go; Felix reads no other name).
  *
- * A failsafe entry is `{protocol, port, net}`: protocol TCP, UDP or SCTP in any case, TCP when omitted ("for
- * back-compatibility"); port 0-65535, required; net a CIDR or IP, all addresses when omitted. An empty list turns
- * the failsafe ports of that direction off.
+ * A failsafe entry is `{protocol, port, net}`: protocol TCP or UDP in any case, TCP when omitted ("for
+ * back-compatibility"; Felix's port-list parser, felix/config/param_types.go, takes no other); port 0-65535,
+ * required; net a CIDR or IP, all addresses when omitted. An empty list turns the failsafe ports of that
+ * direction off.
  */
 import { PROTO } from '../flows/record.js';
 import { parseCidr } from './cidr.js';
@@ -18,7 +19,6 @@ const NODE_PREFIX = 'node.';
 const FAILSAFE_PROTOCOLS: ReadonlyMap<string, number> = new Map([
   ['tcp', PROTO.TCP],
   ['udp', PROTO.UDP],
-  ['sctp', PROTO.SCTP],
 ]);
 
 export function convertFelixConfig(root: FieldMap): FelixConfig | undefined {
@@ -48,7 +48,7 @@ function failsafePorts(spec: FieldMap, key: string): FailsafePort[] | undefined 
   for (const e of entries) {
     const protocolText = e.string('protocol');
     const protocol = protocolText === undefined || protocolText === '' ? PROTO.TCP : FAILSAFE_PROTOCOLS.get(protocolText.toLowerCase());
-    if (protocol === undefined) e.check.report('bad-protocol', `failsafe protocol must be TCP, UDP or SCTP, found "${protocolText}"`, e.pathOf('protocol'));
+    if (protocol === undefined) e.check.report('bad-protocol', `failsafe protocol must be TCP or UDP, found "${protocolText}"`, e.pathOf('protocol'));
     const portOk = e.require('port');
     const port = e.integer('port', 0, 65535);
     const netText = e.string('net');

@@ -165,7 +165,7 @@ export interface FelixConfig {
 
 /** A failsafe port: traffic on it to (inbound) or from (outbound) a host endpoint skips policy. */
 export interface FailsafePort {
-  /** IANA protocol number: TCP, UDP or SCTP. */
+  /** IANA protocol number: TCP or UDP. */
   readonly protocol: number;
   readonly port: number;
   /** The remote addresses it is open to (the source inbound, the destination outbound); undefined: all. */

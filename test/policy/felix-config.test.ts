@@ -36,10 +36,10 @@ describe('FelixConfiguration', () => {
   });
 
   test('node.<name> is for that node; a field it does not set is left to default', () => {
-    const result = load('apiVersion: crd.projectcalico.org/v1\nkind: FelixConfiguration\nmetadata: {name: node.worker-1}\nspec: {failsafeInboundHostPorts: [{protocol: SCTP, port: 9}]}\n');
+    const result = load('apiVersion: crd.projectcalico.org/v1\nkind: FelixConfiguration\nmetadata: {name: node.worker-1}\nspec: {failsafeInboundHostPorts: [{protocol: Udp, port: 9}]}\n');
     expect(result.diagnostics).toEqual([]);
     expect(plain(result.policySet.felix)).toEqual([
-      { name: 'node.worker-1', node: 'worker-1', failsafeInbound: [{ protocol: PROTO.SCTP, port: 9, net: undefined }], failsafeOutbound: undefined },
+      { name: 'node.worker-1', node: 'worker-1', failsafeInbound: [{ protocol: PROTO.UDP, port: 9, net: undefined }], failsafeOutbound: undefined },
     ]);
   });
 
@@ -53,6 +53,7 @@ describe('FelixConfiguration', () => {
 
   test.each([
     ['a protocol without ports', '{protocol: ICMP, port: 1}', 'bad-protocol', 'ICMP', 'spec.failsafeInboundHostPorts[0].protocol'],
+    ['SCTP (Felix parses tcp and udp only)', '{protocol: SCTP, port: 9}', 'bad-protocol', 'SCTP', 'spec.failsafeInboundHostPorts[0].protocol'],
     ['no port', '{protocol: TCP}', 'missing-field', '{protocol: TCP}', 'spec.failsafeInboundHostPorts[0].port'],
     ['a port out of range', '{port: 70000}', 'bad-value', '70000', 'spec.failsafeInboundHostPorts[0].port'],
     ['a net that does not parse', '{port: 22, net: 10.0.0.0/33}', 'bad-cidr', '10.0.0.0/33', 'spec.failsafeInboundHostPorts[0].net'],
