@@ -3,10 +3,11 @@
  * other settings (dataplane, logging, timers) are not read. `default` applies to every node, `node.<name>` to that
  * node (api/pkg/apis/projectcalico/v3/felixconfig.go; Felix reads no other name).
  *
- * A failsafe entry is `{protocol, port, net}`: protocol TCP or UDP in any case, TCP when omitted ("for
- * back-compatibility"; Felix's port-list parser, felix/config/param_types.go, takes no other); port 0-65535,
- * required; net a CIDR or IP, all addresses when omitted. An empty list turns the failsafe ports of that
- * direction off.
+ * A failsafe entry is `{protocol, port, net}` ("Protocol and port must be specified"): protocol TCP or UDP in any
+ * case (libcalico-go lower-cases it into Felix's port-list syntax, whose parser, felix/config/param_types.go,
+ * takes no other; the "defaults to tcp" of the docs is that syntax's, where an entry may be a bare number);
+ * port 0-65535; net a CIDR or IP, all addresses when omitted. An empty list turns that direction's failsafe
+ * ports off (it becomes Felix's `none`).
  */
 import { PROTO } from '../flows/record.js';
 import { parseCidr } from './cidr.js';
@@ -46,9 +47,12 @@ function failsafePorts(spec: FieldMap, key: string): FailsafePort[] | undefined 
   if (entries === undefined) return undefined;
   const out: FailsafePort[] = [];
   for (const e of entries) {
+    const protocolOk = e.require('protocol');
     const protocolText = e.string('protocol');
-    const protocol = protocolText === undefined || protocolText === '' ? PROTO.TCP : FAILSAFE_PROTOCOLS.get(protocolText.toLowerCase());
-    if (protocol === undefined) e.check.report('bad-protocol', `failsafe protocol must be TCP or UDP, found "${protocolText}"`, e.pathOf('protocol'));
+    const protocol = protocolText === undefined ? undefined : FAILSAFE_PROTOCOLS.get(protocolText.toLowerCase());
+    if (protocolText !== undefined && protocol === undefined) {
+      e.check.report('bad-protocol', `failsafe protocol must be TCP or UDP, found "${protocolText}"`, e.pathOf('protocol'));
+    }
     const portOk = e.require('port');
     const port = e.integer('port', 0, 65535);
     const netText = e.string('net');
@@ -58,7 +62,7 @@ function failsafePorts(spec: FieldMap, key: string): FailsafePort[] | undefined 
       if (parsed.ok) net = parsed.cidr;
       else e.check.report('bad-cidr', parsed.reason, e.pathOf('net'));
     }
-    if (protocol !== undefined && portOk && port !== undefined) out.push({ protocol, port, net });
+    if (protocolOk && protocol !== undefined && portOk && port !== undefined) out.push({ protocol, port, net });
   }
   return out;
 }

@@ -13,12 +13,12 @@ const DEFAULT = `
     failsafeInboundHostPorts:
       - {protocol: TCP, port: 22, net: 198.51.100.0/24}
       - {protocol: udp, port: 68}
-      - {port: 2222}
+      - {protocol: Tcp, port: 2222}
     failsafeOutboundHostPorts: []
 `;
 
 describe('FelixConfiguration', () => {
-  test('failsafe ports: protocol in any case, TCP when omitted; a net as written; an empty list; other fields unread', () => {
+  test('failsafe ports: protocol in any case; a net as written; an empty list; other fields unread', () => {
     const result = load(DEFAULT);
     expect(result.diagnostics).toEqual([]);
     expect(plain(result.policySet.felix)).toEqual([
@@ -55,8 +55,9 @@ describe('FelixConfiguration', () => {
     ['a protocol without ports', '{protocol: ICMP, port: 1}', 'bad-protocol', 'ICMP', 'spec.failsafeInboundHostPorts[0].protocol'],
     ['SCTP (Felix parses tcp and udp only)', '{protocol: SCTP, port: 9}', 'bad-protocol', 'SCTP', 'spec.failsafeInboundHostPorts[0].protocol'],
     ['no port', '{protocol: TCP}', 'missing-field', '{protocol: TCP}', 'spec.failsafeInboundHostPorts[0].port'],
-    ['a port out of range', '{port: 70000}', 'bad-value', '70000', 'spec.failsafeInboundHostPorts[0].port'],
-    ['a net that does not parse', '{port: 22, net: 10.0.0.0/33}', 'bad-cidr', '10.0.0.0/33', 'spec.failsafeInboundHostPorts[0].net'],
+    ['no protocol (it would reach Felix as ":22", which it refuses)', '{port: 22}', 'missing-field', '{port: 22}', 'spec.failsafeInboundHostPorts[0].protocol'],
+    ['a port out of range', '{protocol: TCP, port: 70000}', 'bad-value', '70000', 'spec.failsafeInboundHostPorts[0].port'],
+    ['a net that does not parse', '{protocol: TCP, port: 22, net: 10.0.0.0/33}', 'bad-cidr', '10.0.0.0/33', 'spec.failsafeInboundHostPorts[0].net'],
   ])('%s is an error and the configuration is left out', (_n, entry, code, needle, path) => {
     const text = `apiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata: {name: default}\nspec:\n  failsafeInboundHostPorts: [${entry}]\n`;
     const result = load(text);
