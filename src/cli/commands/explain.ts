@@ -1,7 +1,7 @@
 import { defineCommand } from '../command.js';
 import { EXIT, UsageError } from '../io.js';
 import { policyOptions, proposalFrom } from '../options.js';
-import { reportDiagnostics } from './replay.js';
+import { reportDiagnostics } from '../policy-problems.js';
 import { formatExplanation, type Explanation } from '../../engine/index.js';
 import { protocolNumber } from '../../flows/protocol.js';
 import { parseTime } from '../../flows/time.js';

@@ -1,12 +1,12 @@
 import { defineCommand } from '../command.js';
-import { EXIT, InputError, UsageError, type CliIO, writeOutputFile } from '../io.js';
+import { EXIT, InputError, UsageError, writeOutputFile } from '../io.js';
+import { reportDiagnostics } from '../policy-problems.js';
 import { policyOptions, proposalFrom } from '../options.js';
 import { startProgress } from '../progress.js';
 import { deadLetterFile, type DeadLetterSink } from '../../flows/dead-letter.js';
 import { FlowFormatError } from '../../flows/decode.js';
 import { DecoderConfigError, FLOW_FORMATS, type FlowFormat } from '../../flows/decoders/index.js';
 import { parseColumnMap } from '../../flows/decoders/csv.js';
-import { formatDiagnostic } from '../../policy/diagnostics.js';
 import { Auditor } from '../../pipeline/audit.js';
 import { loadAuditContext, type AuditContext } from '../../pipeline/context.js';
 import type { Outcome } from '../../pipeline/outcome.js';
@@ -50,7 +50,7 @@ export default defineCommand({
   ],
   async run(args, io) {
     const ctx = await loadAuditContext({ policies: args.policies, proposal: proposalFrom(args), inventory: args.inventory });
-    if (!reportDiagnostics(ctx, io)) return EXIT.input;
+    if (!reportDiagnostics(ctx, io, 'replayed')) return EXIT.input;
 
     let decoderOptions;
     try {
@@ -127,18 +127,6 @@ export default defineCommand({
   },
 });
 
-/**
- * Prints every diagnostic; false when there were errors, after saying that nothing was done (`what`: nothing was
- * replayed, explained, ...).
- */
-export function reportDiagnostics(ctx: AuditContext, io: CliIO, what = 'replayed'): boolean {
-  for (const d of ctx.diagnostics) io.stderr.write(`${formatDiagnostic(d)}\n`);
-  if (ctx.errors > 0) {
-    io.stderr.write(`error: ${ctx.errors} problem${ctx.errors === 1 ? '' : 's'} in the policy or inventory files; nothing was ${what}\n`);
-    return false;
-  }
-  return true;
-}
 
 /** A dead-letter file created only when the first dead letter arrives, so clean runs leave no empty file. */
 function lazy(open: () => DeadLetterSink): { sink: DeadLetterSink; close(): Promise<void>; readonly opened: boolean } {
@@ -184,4 +172,3 @@ function summary(
   parts.push(`policy version ${ctx.policyVersion}`);
   return parts.join(' | ');
 }
-

@@ -1,7 +1,7 @@
 import { defineCommand } from '../command.js';
 import { EXIT, InputError, UsageError, writeOutputFile } from '../io.js';
 import { optionalPolicyOptions, proposalFrom } from '../options.js';
-import { reportDiagnostics } from './replay.js';
+import { reportDiagnostics } from '../policy-problems.js';
 import { ReportBuilder, type GroupBy } from '../../report/aggregate.js';
 import { readResultsFile } from '../../report/from-results.js';
 import { CoverageCounter } from '../../report/coverage.js';
@@ -102,4 +102,3 @@ export default defineCommand({
     return EXIT.ok;
   },
 });
-
