@@ -78,7 +78,9 @@ export class DirectionEvaluator {
     const program = trace ? programs.full(direction) : programs.for(direction, ctx.proto, ctx.dstPort);
     let decider = this.tiersThenProfiles(direction, cls, program, ctx, trace);
     if (failsafe === UNKNOWN && verdictOf(decider) === 'deny') {
-      decider = this.unknownFailsafes.get(`${ctx.proto}|policy denies, but ${failsafeUnknown}`, unknownFailsafeDecider);
+      const protocol = ctx.proto;
+      const reason = `policy denies, but ${failsafeUnknown}`;
+      decider = this.unknownFailsafes.get(`${protocol}|${reason}`, () => ({ kind: 'unknown-failsafe', protocol, reason }));
     }
     return this.interner.direction(direction, decider, this.path, this.pathLength);
   }
@@ -177,8 +179,3 @@ const failsafeDecider = (key: number): Decider => ({
   protocol: Math.floor(key / 65536),
   port: key % 65536,
 });
-/** `key`: the protocol, `|`, the reason. */
-const unknownFailsafeDecider = (key: string): Decider => {
-  const bar = key.indexOf('|');
-  return { kind: 'unknown-failsafe', protocol: Number(key.slice(0, bar)), reason: key.slice(bar + 1) };
-};

@@ -80,22 +80,15 @@ export class FailsafeTable {
 const ANYWHERE = Symbol('anywhere');
 
 function index(list: readonly FailsafePort[], space: AddressSpace): Map<number, Map<number, CidrSet | typeof ANYWHERE>> {
-  const nets = new Map<number, Map<number, FailsafePort['net'][]>>();
-  for (const { protocol, port, net } of list) {
-    let ports = nets.get(protocol);
-    if (ports === undefined) nets.set(protocol, (ports = new Map()));
-    const at = ports.get(port);
-    if (at === undefined) ports.set(port, [net]);
-    else at.push(net);
-  }
   const out = new Map<number, Map<number, CidrSet | typeof ANYWHERE>>();
-  for (const [protocol, ports] of nets) {
-    const byPort = new Map<number, CidrSet | typeof ANYWHERE>();
-    for (const [port, list] of ports) {
-      const cidrs = list.filter((n) => n !== undefined);
-      byPort.set(port, cidrs.length < list.length ? ANYWHERE : new CidrSet(space, cidrs));
-    }
-    out.set(protocol, byPort);
+  for (const { protocol, port } of list) {
+    let byPort = out.get(protocol);
+    if (byPort === undefined) out.set(protocol, (byPort = new Map()));
+    if (byPort.has(port)) continue;
+    // The entries of one port open it to the union of their nets; one without a net opens it to all.
+    const entries = list.filter((e) => e.protocol === protocol && e.port === port);
+    const nets = entries.flatMap((e) => (e.net === undefined ? [] : [e.net]));
+    byPort.set(port, nets.length < entries.length ? ANYWHERE : new CidrSet(space, nets));
   }
   return out;
 }

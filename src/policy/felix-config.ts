@@ -47,13 +47,13 @@ function failsafePorts(spec: FieldMap, key: string): FailsafePort[] | undefined 
   if (entries === undefined) return undefined;
   const out: FailsafePort[] = [];
   for (const e of entries) {
-    const protocolOk = e.require('protocol');
+    e.require('protocol');
     const protocolText = e.string('protocol');
     const protocol = protocolText === undefined ? undefined : FAILSAFE_PROTOCOLS.get(protocolText.toLowerCase());
     if (protocolText !== undefined && protocol === undefined) {
       e.check.report('bad-protocol', `failsafe protocol must be TCP or UDP, found "${protocolText}"`, e.pathOf('protocol'));
     }
-    const portOk = e.require('port');
+    e.require('port');
     const port = e.integer('port', 0, 65535);
     const netText = e.string('net');
     let net: FailsafePort['net'];
@@ -62,7 +62,7 @@ function failsafePorts(spec: FieldMap, key: string): FailsafePort[] | undefined 
       if (parsed.ok) net = parsed.cidr;
       else e.check.report('bad-cidr', parsed.reason, e.pathOf('net'));
     }
-    if (protocolOk && protocol !== undefined && portOk && port !== undefined) out.push({ protocol, port, net });
+    if (protocol !== undefined && port !== undefined) out.push({ protocol, port, net });
   }
   return out;
 }
