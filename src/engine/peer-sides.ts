@@ -1,8 +1,9 @@
 /**
  * Side numbers (engine/side-keys.ts) remembered by peer slot (inventory/peers.ts): a direct-mapped table in one
  * typed array, so the warm path finds both sides of a flow with two loads from one cache line each, allocating
- * nothing and hashing nothing. A slot that lands where another slot was stored simply replaces it; the table grows with the slots
- * seen, up to MAX_ENTRIES (8 MiB), so peers made and dropped over a long run (new addresses) never pile up.
+ * nothing and hashing nothing. A slot that lands where another slot was stored simply replaces it; the table
+ * grows with the slots seen, up to MAX_ENTRIES (8 MiB), so peers made and dropped over a long run (new
+ * addresses) never pile up.
  */
 const MAX_ENTRIES = 1 << 20;
 /** Entry layout: the slot it holds (EMPTY: none), then its side number; side by side, so a lookup reads one line. */
