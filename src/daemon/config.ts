@@ -14,8 +14,10 @@ import { parse as parseYaml } from 'yaml';
 import type { Options } from 'yargs';
 import { FLOW_FORMATS, type FlowFormat } from '../flows/decoders/index.js';
 import type { AuditSources, Proposal } from '../pipeline/context.js';
-import { CLICKHOUSE_FLAGS, clickHouseOptions, clickHouseSettingsFromFlags, type ClickHouseOptions } from '../sinks/clickhouse/index.js';
-import { KAFKA_FLAGS, kafkaOptions, kafkaSettingsFromFlags, type KafkaOptions } from '../sources/kafka/index.js';
+import { CLICKHOUSE_FLAGS, clickHouseSettingsFromFlags } from '../sinks/clickhouse/flags.js';
+import { clickHouseOptions, type ClickHouseOptions } from '../sinks/clickhouse/options.js';
+import { KAFKA_FLAGS, kafkaSettingsFromFlags } from '../sources/kafka/flags.js';
+import { kafkaOptions, type KafkaOptions } from '../sources/kafka/options.js';
 import { type BackoffPolicy, DEFAULT_BACKOFF } from './backoff.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;

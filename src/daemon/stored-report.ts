@@ -1,6 +1,7 @@
 /** `report --clickhouse-url`: which stored results to read (a run, a time window), from the command line. */
 import type { Options } from 'yargs';
-import { CLICKHOUSE_FLAGS, type ResultFilter } from '../sinks/clickhouse/index.js';
+import { CLICKHOUSE_FLAGS } from '../sinks/clickhouse/flags.js';
+import type { ResultFilter } from '../sinks/clickhouse/report.js';
 import { parseTimeArg } from './time-arg.js';
 
 export const STORED_REPORT_OPTIONS = {

@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { replayRange, replaySourceProblem } from '../../src/daemon/kafka-replay.js';
+import { replayRange, replaySourceProblem } from '../../src/daemon/replay-source.js';
 import { storedReportProblem, storedResultFilter } from '../../src/daemon/stored-report.js';
 import { parseTimeArg } from '../../src/daemon/time-arg.js';
 import { resultConditions } from '../../src/sinks/clickhouse/report.js';

@@ -139,4 +139,14 @@ describe('demo replay', () => {
     expect(again.code).toBe(0);
     expect(await readFile(join(dir, 'again.jsonl'), 'utf8')).toBe(await readFile(join(dir, 'results.jsonl'), 'utf8'));
   });
+
+  it("loads neither the Kafka nor the ClickHouse client, nor the daemon's logging and metrics, to replay files", async () => {
+    // All four are CommonJS packages: what a process loaded of them is in require.cache when it exits.
+    const preload = join(dir, 'loaded.cjs');
+    await writeFile(preload, "process.on('exit', () => process.stderr.write('LOADED ' + Object.keys(require.cache).join(' ') + '\\n'));\n");
+    const { stderr } = await run('node', ['--require', preload, 'bin/flowaudit', 'replay', ...BASE, '--change', `${DEMO}/change`, '--out', join(dir, 'lean.jsonl')]);
+    const loaded = /^LOADED (.*)$/m.exec(stderr)?.[1] ?? '';
+    expect(loaded).toContain('/node_modules/yaml/'); // the preload sees the packages a replay does need
+    for (const p of ['kafkajs', '@clickhouse/client', 'pino', 'prom-client']) expect(loaded).not.toContain(`/node_modules/${p}/`);
+  });
 });

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClickHouseError } from '@clickhouse/client';
 import { describe, expect, it } from 'vitest';
-import { classifyClickHouseError, ClickHouseSinkError } from '../../src/sinks/clickhouse/errors.js';
+import { classifyClickHouseError } from '../../src/sinks/clickhouse/errors.js';
+import { ClickHouseSinkError } from '../../src/sinks/clickhouse/sink-error.js';
 import { clickHouseOptions } from '../../src/sinks/clickhouse/options.js';
 import { parseServerVersion, versionAtLeast, MINIMUM_SERVER } from '../../src/sinks/clickhouse/version.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ClickHouseConnection } from '../../src/sinks/clickhouse/connection.js';
-import { ClickHouseSinkError } from '../../src/sinks/clickhouse/errors.js';
+import { ClickHouseSinkError } from '../../src/sinks/clickhouse/sink-error.js';
 import { LATEST_SCHEMA_VERSION, migrate, MIGRATIONS, RESULT_COLUMNS } from '../../src/sinks/clickhouse/schema.js';
 
 const V2_ALTER =

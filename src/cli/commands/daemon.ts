@@ -1,7 +1,6 @@
 import { defineCommand } from '../command.js';
 import { EXIT, UsageError } from '../io.js';
 import { DAEMON_OPTIONS, DaemonConfigError, resolveDaemonConfig, type DaemonConfig } from '../../daemon/config.js';
-import { DaemonStartError, startDaemon } from '../../daemon/daemon.js';
 
 export default defineCommand({
   command: 'daemon',
@@ -23,6 +22,8 @@ export default defineCommand({
       if (error instanceof DaemonConfigError || error instanceof TypeError) throw new UsageError(error.message);
       throw error;
     }
+    // The daemon's modules (Kafka and ClickHouse clients, metrics, logging) are loaded only when it runs.
+    const { DaemonStartError, startDaemon } = await import('../../daemon/daemon.js');
     const daemon = startDaemon(config, io);
     // SIGTERM (Kubernetes) and SIGINT (a terminal) both mean: finish the batch in hand, commit, leave the group.
     const stop = (): void => void daemon.stop();

@@ -1,14 +1,8 @@
 import { defineCommand } from '../command.js';
 import { EXIT, InputError, UsageError } from '../io.js';
-import {
-  CLICKHOUSE_FLAGS,
-  ClickHouseSinkError,
-  clickHouseOptions,
-  clickHouseSettingsFromFlags,
-  connectClickHouse,
-  migrate,
-  type ClickHouseOptions,
-} from '../../sinks/clickhouse/index.js';
+import { CLICKHOUSE_FLAGS, clickHouseSettingsFromFlags } from '../../sinks/clickhouse/flags.js';
+import { clickHouseOptions, type ClickHouseOptions } from '../../sinks/clickhouse/options.js';
+import { ClickHouseSinkError } from '../../sinks/clickhouse/sink-error.js';
 
 const ACTIONS = ['migrate'] as const;
 
@@ -38,6 +32,8 @@ export default defineCommand({
       throw error;
     }
     try {
+      // Loaded here, not at start-up: every other command runs without the ClickHouse client.
+      const { connectClickHouse, migrate } = await import('../../sinks/clickhouse/index.js');
       const connection = await connectClickHouse(options);
       try {
         const report = await migrate(connection, args['retention-days'] === undefined ? {} : { retentionDays: args['retention-days'] });

@@ -11,7 +11,9 @@ import type { AuditViews } from '../../pipeline/audit.js';
 import { loadAuditContext } from '../../pipeline/context.js';
 import { storedReportProblem, storedResultFilter, STORED_REPORT_OPTIONS } from '../../daemon/stored-report.js';
 import { reportRowFromResult } from '../../pipeline/result-row.js';
-import { clickHouseOptions, clickHouseSettingsFromFlags, ClickHouseSinkError, connectClickHouse, streamResults } from '../../sinks/clickhouse/index.js';
+import { clickHouseSettingsFromFlags } from '../../sinks/clickhouse/flags.js';
+import { clickHouseOptions } from '../../sinks/clickhouse/options.js';
+import { ClickHouseSinkError } from '../../sinks/clickhouse/sink-error.js';
 
 export const GROUP_BY: readonly GroupBy[] = ['rule', 'policy', 'namespace', 'pair'];
 const OUTPUTS = ['table', 'json', 'csv'] as const;
@@ -71,6 +73,8 @@ export default defineCommand({
         throw err;
       }
       try {
+        // The ClickHouse client is loaded only by the reports that read from it.
+        const { connectClickHouse, streamResults } = await import('../../sinks/clickhouse/index.js');
         const connection = await connectClickHouse(options);
         try {
           // The same ReportBuilder as for files: stored rows become ReportRows, each record once (FINAL).

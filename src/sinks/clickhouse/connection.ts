@@ -5,7 +5,8 @@
  */
 import { Readable } from 'node:stream';
 import { createClient, ClickHouseLogLevel, type ClickHouseClient } from '@clickhouse/client';
-import { classifyClickHouseError, ClickHouseSinkError, type ClickHouseOperation } from './errors.js';
+import { classifyClickHouseError } from './errors.js';
+import { ClickHouseSinkError, type ClickHouseOperation } from './sink-error.js';
 import type { ClickHouseOptions } from './options.js';
 import { parseServerVersion, MINIMUM_SERVER, versionAtLeast, type ServerVersion } from './version.js';
 

@@ -4,9 +4,7 @@
  * insert, and stops with the message otherwise (a wrong password or a missing table will not fix itself).
  */
 import { ClickHouseError } from '@clickhouse/client';
-
-/** What the module was doing, for the message and for metrics labels. */
-export type ClickHouseOperation = 'connect' | 'migrate' | 'insert' | 'query' | 'drop-partitions';
+import { ClickHouseSinkError, type ClickHouseOperation } from './sink-error.js';
 
 /**
  * Server error codes (ClickHouse `src/Common/ErrorCodes.cpp`; the same numbers on 18.16 and current releases)
@@ -44,21 +42,6 @@ const RETRIABLE_SOCKET_CODES: ReadonlySet<string> = new Set([
   'ENETUNREACH',
   'EAI_AGAIN',
 ]);
-
-export class ClickHouseSinkError extends Error {
-  override readonly name = 'ClickHouseSinkError';
-  constructor(
-    readonly operation: ClickHouseOperation,
-    message: string,
-    /** True when the same request may succeed later (overload, network); false when it never will as sent. */
-    readonly retriable: boolean,
-    /** The server's numeric error code as text when the server answered with one, else a socket code or ''. */
-    readonly code: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
 
 /** The server's error text: `Code: 60. DB::Exception: ...` (current) or `Code: 60, e.displayText() = ...` (18.x). */
 const SERVER_ERROR_TEXT = /^Code: (\d+)[.,]/;

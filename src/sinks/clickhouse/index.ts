@@ -1,7 +1,7 @@
 /** ClickHouse results sink: the only module that talks to ClickHouse (see connection.ts). */
 export { connectClickHouse, type ClickHouseConnection } from './connection.js';
 export { clickHouseOptions, CLICKHOUSE_DEFAULTS, type ClickHouseOptions, type ClickHouseSettingsInput, type ClickHouseTls } from './options.js';
-export { ClickHouseSinkError, type ClickHouseOperation } from './errors.js';
+export { ClickHouseSinkError, type ClickHouseOperation } from './sink-error.js';
 export { migrate, LATEST_SCHEMA_VERSION, type MigrateOptions, type MigrateReport } from './schema.js';
 export { insertOutcomes, insertRows } from './insert.js';
 export { releaseRows, ResultRowsWriter, type EncodedRows, type RefusedRow } from './rows.js';

@@ -7,7 +7,7 @@ import type { ChangeClass, ResultRow } from '../../pipeline/result.js';
 import type { ClickHouseConnection } from './connection.js';
 import { RESULT_COLUMNS } from './schema.js';
 import { sqlIdentifier, sqlString } from './sql.js';
-import { ClickHouseSinkError } from './errors.js';
+import { ClickHouseSinkError } from './sink-error.js';
 import { loadRuleTexts, type RuleTexts } from './rule-ids.js';
 import { qualified, RESULTS_TABLE, RULES_TABLE } from './tables.js';
 

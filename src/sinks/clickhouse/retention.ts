@@ -4,7 +4,7 @@
  * go with the first pass.
  */
 import type { ClickHouseConnection } from './connection.js';
-import { ClickHouseSinkError } from './errors.js';
+import { ClickHouseSinkError } from './sink-error.js';
 import { qualified, RESULTS_TABLE } from './tables.js';
 import { sqlString } from './sql.js';
 

@@ -14,7 +14,7 @@
 import type { FinalVerdict } from '../../engine/verdict.js';
 import type { ChangeClass, ResultRow } from '../../pipeline/result.js';
 import type { ClickHouseConnection } from './connection.js';
-import { ClickHouseSinkError } from './errors.js';
+import { ClickHouseSinkError } from './sink-error.js';
 import { dropPartitionsOlderThan } from './retention.js';
 import { sqlIdentifier, sqlString } from './sql.js';
 import { qualified, RESULTS_TABLE, RULES_TABLE, SCHEMA_VERSION_TABLE } from './tables.js';
