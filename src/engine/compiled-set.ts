@@ -35,6 +35,7 @@ import { EvalContext, type Side } from './context.js';
 import { DirectionEvaluator } from './direction.js';
 import { EndpointIndex, HOST_NETWORK } from './endpoint-index.js';
 import { FailsafeConfig } from './failsafe.js';
+import { EndpointToHostConfig, HOST_TO_WORKLOAD, localPathOf } from './local-host.js';
 import { PeerMatcher } from './peer-match.js';
 import { PeerSides } from './peer-sides.js';
 import { EndpointPrograms } from './program.js';
@@ -111,6 +112,7 @@ class PolicySetEvaluator implements CompiledPolicySet {
   private readonly interner = new VerdictInterner();
   private readonly cache: VerdictCache;
   private readonly directions: DirectionEvaluator;
+  private readonly endpointToHost: EndpointToHostConfig;
   /** Reused for every evaluation: the engine is synchronous and never re-entered. */
   private readonly ctx: EvalContext;
 
@@ -148,6 +150,7 @@ class PolicySetEvaluator implements CompiledPolicySet {
       new FailsafeConfig(set.felix, space),
       (cls) => this.programsOf(cls),
     );
+    this.endpointToHost = new EndpointToHostConfig(set.felix);
     this.ctx = new EvalContext(space);
   }
 
@@ -155,8 +158,11 @@ class PolicySetEvaluator implements CompiledPolicySet {
     // The warm path handles numbers only: storing objects would cost write barriers that touch cold memory.
     const srcSide = this.sideOf(src, flow.src_kind);
     const dstSide = this.sideOf(dst, flow.dst_kind);
-    // A flow IP that is no IP is quoted in the reason: such flows are decided one by one.
-    if (srcSide < 0 || dstSide < 0) return this.interner.verdict(this.decide(this.prepare(flow, src, dst), undefined));
+    // A flow IP that is no IP is quoted in the reason, and a flow between a pod and its own node is decided
+    // unlike one between the same sides on two nodes: such flows are decided one by one.
+    if (srcSide < 0 || dstSide < 0 || localPathOf(src, dst) !== undefined) {
+      return this.interner.verdict(this.decide(this.prepare(flow, src, dst), undefined));
+    }
     let id = this.cache.get(srcSide, dstSide, flow);
     if (id === MISS) {
       const ctx = this.prepare(flow, src, dst);
@@ -198,8 +204,17 @@ class PolicySetEvaluator implements CompiledPolicySet {
 
   /** The number of the verdict (engine/verdicts.ts). */
   private decide(ctx: EvalContext, trace: TraceSink | undefined): number {
-    const egress = this.directions.decide('egress', ctx.src, ctx, trace);
-    const ingress = this.directions.decide('ingress', ctx.dst, ctx, trace);
+    const local = ctx.local;
+    const directions = this.directions;
+    if (local?.path === 'host-to-workload') {
+      const egress = directions.local('egress', ctx.src, ctx, HOST_TO_WORKLOAD, trace);
+      return this.interner.combine(egress, directions.local('ingress', ctx.dst, ctx, HOST_TO_WORKLOAD, trace));
+    }
+    const egress = directions.decide('egress', ctx.src, ctx, trace);
+    const ingress =
+      local === undefined
+        ? directions.decide('ingress', ctx.dst, ctx, trace)
+        : directions.local('ingress', ctx.dst, ctx, this.endpointToHost.deciderFor(local.node), trace);
     return this.interner.combine(egress, ingress);
   }
 
@@ -209,6 +224,7 @@ class PolicySetEvaluator implements CompiledPolicySet {
     ctx.begin(flow);
     this.assign(ctx.src, src, flow.src_kind);
     this.assign(ctx.dst, dst, flow.dst_kind);
+    ctx.local = localPathOf(src, dst);
     return ctx;
   }
 

@@ -52,6 +52,18 @@ export class DirectionEvaluator {
     private readonly programs: (cls: EndpointClass) => EndpointPrograms,
   ) {}
 
+  /**
+   * A direction of a flow between a pod and its own node, which `decider` decides whatever the policies
+   * (engine/local-host.ts).
+   */
+  local(direction: Direction, side: Side, ctx: EvalContext, decider: Decider, trace: TraceSink | undefined): DirectionVerdict {
+    if (trace) {
+      trace({ kind: 'side', direction, at: side.endpoint?.key ?? noEndpointText(side) });
+      if (ctx.local !== undefined) trace({ kind: 'local-host', direction, path: ctx.local.path, node: ctx.local.node });
+    }
+    return this.interner.direction(direction, decider, this.path, 0);
+  }
+
   /** `side` is the endpoint the direction is enforced at: the source for egress, the destination for ingress. */
   decide(direction: Direction, side: Side, ctx: EvalContext, trace: TraceSink | undefined): DirectionVerdict {
     const { endpoint, cls } = side;

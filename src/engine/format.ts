@@ -20,6 +20,9 @@
  *   (unknown-endpoint)              this side may be an endpoint the inventory does not know
  *   (unknown-profile)/<profile>     a host endpoint profile whose rules are not loaded
  *   (unknown-failsafe)/<PROTO>      policy denied but dst_port is missing, so a failsafe port may apply
+ *   (endpoint-to-host)/<action>     from a pod to its own node: the node's DefaultEndpointToHostAction (Drop,
+ *                                   Accept, Return, or unset)
+ *   (host-to-workload)              from a node to a pod on it: no policy applies
  * Tier names never contain `/`; names never contain `=`, `@`, `;`, `(` or blanks (Kubernetes and Calico name
  * rules), so the column parses back unambiguously (`parseRuleColumn`). The text of a verdict never changes
  * between runs: it depends only on the policies' names, tiers and rule positions.
@@ -51,6 +54,10 @@ function formatWhere(d: Decider): string {
       return `(unknown-profile)/${d.profile}`;
     case 'unknown-failsafe':
       return `(unknown-failsafe)/${protocolName(d.protocol)}`;
+    case 'endpoint-to-host':
+      return `(endpoint-to-host)/${d.action ?? 'unset'}`;
+    case 'host-to-workload':
+      return '(host-to-workload)';
   }
 }
 
@@ -143,6 +150,10 @@ function eventLine(t: TraceEvent): string | undefined {
       return `    end of tier ${t.tier}: default action ${t.action}`;
     case 'profiles':
       return `  profiles: ${t.profiles.length === 0 ? '(none)' : t.profiles.join(', ')}`;
+    case 'local-host':
+      return t.path === 'workload-to-host'
+        ? `  from a pod to its own node ${t.node}: Felix's DefaultEndpointToHostAction decides, no host endpoint policy`
+        : `  from node ${t.node} to a pod on it: Felix applies no policy`;
   }
 }
 
@@ -168,5 +179,9 @@ function conclusion(dv: DirectionVerdict): string {
     case 'unknown-profile':
     case 'unknown-failsafe':
       return `unknown: ${d.reason}`;
+    case 'endpoint-to-host':
+      return d.reason !== undefined ? `unknown: ${d.reason}` : `${dv.verdict}: from a pod to its own node, DefaultEndpointToHostAction ${d.action}`;
+    case 'host-to-workload':
+      return 'allow: from a node to a pod on it, which Felix does not police';
   }
 }

@@ -4,6 +4,7 @@
  * for tracing; with one it decides exactly as without.
  */
 import type { Direction, RuleAction } from '../policy/model.js';
+import type { LocalPath } from './local-host.js';
 
 export type TraceEvent =
   /** The endpoint whose policy decides this direction (`key`), or why no endpoint's policy applies. */
@@ -37,6 +38,8 @@ export type TraceEvent =
       readonly action: 'Deny' | 'Pass';
     }
   /** No tier decided: the endpoint's profiles, in order. */
-  | { readonly kind: 'profiles'; readonly direction: Direction; readonly profiles: readonly string[] };
+  | { readonly kind: 'profiles'; readonly direction: Direction; readonly profiles: readonly string[] }
+  /** The flow runs between a pod and its own node, which Felix decides apart (engine/local-host.ts). */
+  | { readonly kind: 'local-host'; readonly direction: Direction; readonly path: LocalPath; readonly node: string };
 
 export type TraceSink = (event: TraceEvent) => void;

@@ -15,7 +15,10 @@ export function verdictOf(d: Decider): FinalVerdict {
     case 'profile':
     case 'failsafe':
     case 'no-endpoint':
+    case 'host-to-workload':
       return 'allow';
+    case 'endpoint-to-host':
+      return d.action === 'Drop' ? 'deny' : d.action === 'Accept' ? 'allow' : 'unknown';
     case 'end-of-tier':
     case 'host-default-deny':
       return 'deny';
@@ -34,6 +37,8 @@ export function unknownReason(d: Decider): string | undefined {
     case 'unknown-endpoint':
     case 'unknown-profile':
     case 'unknown-failsafe':
+      return d.reason;
+    case 'endpoint-to-host':
       return d.reason;
     default:
       return undefined;

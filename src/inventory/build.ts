@@ -119,6 +119,7 @@ function endpointOf(v: EndpointVersion): Endpoint {
       namespace: c.namespace,
       serviceAccount: c.serviceAccount,
       hostNetwork: c.hostNetwork,
+      node: c.node,
       labels: c.labels,
       ips: c.ips,
       namedPorts: c.namedPorts,

@@ -44,6 +44,11 @@ export interface PodEndpoint extends EndpointBase {
   readonly serviceAccount: string;
   /** Pods with hostNetwork share the node's IP and are not workload endpoints for Calico. */
   readonly hostNetwork: boolean;
+  /**
+   * The node it runs on (`spec.nodeName`, a WorkloadEndpoint's `spec.node`); empty when unknown (not scheduled, a
+   * synthetic endpoint). Traffic to its own node is decided by Felix's DefaultEndpointToHostAction.
+   */
+  readonly node: string;
 }
 
 export interface HostEndpointRef extends EndpointBase {

@@ -209,6 +209,7 @@ export class Inventory implements ClusterView {
         namespace,
         serviceAccount: serviceAccount ?? '',
         hostNetwork: false,
+        node: '',
         labels: own,
         ips: [],
         namedPorts: [],

@@ -27,6 +27,7 @@ export type EndpointContent =
       readonly namespace: string;
       readonly serviceAccount: string;
       readonly hostNetwork: boolean;
+      readonly node: string;
       readonly labels: Labels;
       readonly namedPorts: readonly NamedPort[];
       readonly ips: readonly string[];
@@ -146,6 +147,7 @@ export function observePod(r: RawResource, observedAt: number | undefined, diagn
       namespace,
       serviceAccount,
       hostNetwork,
+      node: read.string('spec.nodeName') ?? '',
       labels: sortedLabels(labels),
       namedPorts: [...containerPorts(read, 'spec.containers'), ...containerPorts(read, 'spec.initContainers')],
       ips,
@@ -237,6 +239,7 @@ export function observeWorkloadEndpoint(r: RawResource, observedAt: number | und
       namespace,
       serviceAccount,
       hostNetwork: false,
+      node: read.string('spec.node') ?? '',
       labels: sortedLabels(labels),
       namedPorts: calicoPorts(read),
       ips,

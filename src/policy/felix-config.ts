@@ -1,6 +1,6 @@
 /**
- * Calico FelixConfiguration (cluster-scoped): the failsafe ports, the only fields that decide flows here; Felix's
- * other settings (dataplane, logging, timers) are not read. `default` applies to every node, `node.<name>` to that
+ * Calico FelixConfiguration (cluster-scoped): the failsafe ports and `defaultEndpointToHostAction`, the only fields
+ * that decide flows here; Felix's other settings (dataplane, logging, timers) are not read. `default` applies to every node, `node.<name>` to that
  * node (api/pkg/apis/projectcalico/v3/felixconfig.go; Felix reads no other name).
  *
  * A failsafe entry is `{protocol, port, net}` ("Protocol and port must be specified"): protocol TCP or UDP in any
@@ -12,7 +12,7 @@
 import { PROTO } from '../flows/record.js';
 import { parseCidr } from './cidr.js';
 import type { FieldMap } from './fields.js';
-import type { FailsafePort, FelixConfig } from './model.js';
+import type { EndpointToHostAction, FailsafePort, FelixConfig } from './model.js';
 import { childPath } from './path.js';
 import { readMetadata } from './resource.js';
 
@@ -38,6 +38,7 @@ export function convertFelixConfig(root: FieldMap): FelixConfig | undefined {
     node: name === 'default' ? undefined : name.slice(NODE_PREFIX.length),
     failsafeInbound: spec === undefined ? undefined : failsafePorts(spec, 'failsafeInboundHostPorts'),
     failsafeOutbound: spec === undefined ? undefined : failsafePorts(spec, 'failsafeOutboundHostPorts'),
+    endpointToHost: spec === undefined ? undefined : endpointToHostAction(spec),
     origin: root.check.origin(root.path),
   };
 }
@@ -65,4 +66,15 @@ function failsafePorts(spec: FieldMap, key: string): FailsafePort[] | undefined 
     if (protocol !== undefined && port !== undefined) out.push({ protocol, port, net });
   }
   return out;
+}
+
+/** The values the API's validator takes, spelled as it spells them (libcalico-go validator.go `dropAcceptReturn`). */
+const ENDPOINT_TO_HOST_ACTIONS: ReadonlySet<string> = new Set<EndpointToHostAction>(['Drop', 'Accept', 'Return']);
+
+function endpointToHostAction(spec: FieldMap): EndpointToHostAction | undefined {
+  const text = spec.string('defaultEndpointToHostAction');
+  if (text === undefined || text === '') return undefined;
+  if (ENDPOINT_TO_HOST_ACTIONS.has(text)) return text as EndpointToHostAction;
+  spec.check.report('bad-value', `defaultEndpointToHostAction must be Drop, Accept or Return, found "${text}"`, spec.pathOf('defaultEndpointToHostAction'));
+  return undefined;
 }

@@ -148,7 +148,7 @@ export interface NetworkSet {
 }
 
 /**
- * A FelixConfiguration, as far as it decides flows: its failsafe ports. Felix reads `default` for every node and
+ * A FelixConfiguration, as far as it decides flows: its failsafe ports and what a pod may send to its own node. Felix reads `default` for every node and
  * `node.<name>` for one node, a field set there winning over the same field in `default`; a field set nowhere
  * takes Felix's built-in value (engine/failsafe.ts).
  */
@@ -160,8 +160,17 @@ export interface FelixConfig {
   readonly failsafeInbound: readonly FailsafePort[] | undefined;
   /** `spec.failsafeOutboundHostPorts`; undefined when not set here. */
   readonly failsafeOutbound: readonly FailsafePort[] | undefined;
+  /** `spec.defaultEndpointToHostAction`; undefined when not set here. */
+  readonly endpointToHost: EndpointToHostAction | undefined;
   readonly origin?: Origin;
 }
+
+/**
+ * What Felix does with traffic from a pod to the node it runs on once the pod's egress policy allowed it
+ * (felix/rules/static.go `filterWorkloadToHostChain`): drop it, accept it, or return it to the host's own
+ * iptables INPUT rules, which no Calico policy (no host endpoint's either) decides.
+ */
+export type EndpointToHostAction = 'Drop' | 'Accept' | 'Return';
 
 /** A failsafe port: traffic on it to (inbound) or from (outbound) a host endpoint skips policy. */
 export interface FailsafePort {

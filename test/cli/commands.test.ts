@@ -59,6 +59,40 @@ describe('replay', () => {
     ]);
   });
 
+  it("decides a pod's traffic to its own node by DefaultEndpointToHostAction, and a change to it shows as would-block", async () => {
+    const dir = await tmp();
+    const cluster = join(dir, 'cluster.yaml');
+    const felix = (action: string) => `apiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata: {name: default}\nspec: {defaultEndpointToHostAction: ${action}}\n`;
+    await writeFile(
+      cluster,
+      [
+        'apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: n1-eth0, labels: {role: node}}\nspec: {node: n1, interfaceName: eth0, expectedIPs: [192.168.0.1]}',
+        'apiVersion: v1\nkind: Namespace\nmetadata: {name: prod}',
+        'apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: prod}\nspec: {nodeName: n1}\nstatus: {podIP: 10.0.0.1}',
+        'apiVersion: v1\nkind: Pod\nmetadata: {name: api, namespace: prod}\nspec: {nodeName: n2}\nstatus: {podIP: 10.0.0.2}',
+        felix('Accept'),
+      ].join('\n---\n'),
+    );
+    const change = join(dir, 'change.yaml');
+    await writeFile(change, felix('Drop'));
+    const flows = join(dir, 'flows.jsonl');
+    const flow = (src: string, dst: string) => JSON.stringify({ time: '2026-03-02T00:00:00.000Z', src_ip: src, src_port: 40000, dst_ip: dst, dst_port: 10250, proto: 'TCP' });
+    await writeFile(flows, `${flow('10.0.0.1', '192.168.0.1')}\n${flow('10.0.0.2', '192.168.0.1')}\n${flow('192.168.0.1', '10.0.0.1')}\n`);
+    const out = join(dir, 'results.jsonl');
+    const r = await runCapture(['replay', '--flows', flows, '--policies', cluster, '--change', change, '--out', out]);
+    expect(r.stderr).toContain('replayed 3 flows');
+    expect(r.code).toBe(0);
+    const rows = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows.map((x) => [x.rule, x.proposed_rule, x.class])).toEqual([
+      // web runs on n1: its traffic to n1 is Felix's DefaultEndpointToHostAction's, not the host endpoint's.
+      ['egress=allow@(profile)/kns.prod; ingress=allow@(endpoint-to-host)/Accept', 'egress=allow@(profile)/kns.prod; ingress=deny@(endpoint-to-host)/Drop', 'would-block'],
+      // api runs on n2: the host endpoint of n1 decides (default deny, no policy).
+      ['egress=allow@(profile)/kns.prod; ingress=deny@(host-default-deny)/host:n1/eth0', 'egress=allow@(profile)/kns.prod; ingress=deny@(host-default-deny)/host:n1/eth0', 'unchanged-deny'],
+      // n1 to a pod on it (a kubelet probe): no policy applies.
+      ['egress=allow@(host-to-workload); ingress=allow@(host-to-workload)', 'egress=allow@(host-to-workload); ingress=allow@(host-to-workload)', 'unchanged-allow'],
+    ]);
+  });
+
   it('writes CSV when the output file ends in .csv, with extra fields in the extra column', async () => {
     const dir = await tmp();
     const out = join(dir, 'results.csv');

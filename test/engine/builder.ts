@@ -194,6 +194,7 @@ export interface PodSpec {
   sa?: string;
   namedPorts?: NamedPort[];
   hostNetwork?: boolean;
+  node?: string;
 }
 
 export function pod(spec: PodSpec): PodEndpoint {
@@ -206,6 +207,7 @@ export function pod(spec: PodSpec): PodEndpoint {
     namespace: spec.ns,
     serviceAccount: sa,
     hostNetwork: spec.hostNetwork ?? false,
+    node: spec.node ?? '',
     labels: {
       ...(spec.labels ?? {}),
       'projectcalico.org/namespace': spec.ns,

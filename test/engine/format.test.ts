@@ -29,6 +29,9 @@ describe('rule column', () => {
     ['unknown endpoint', dv({ kind: 'unknown-endpoint', reason: 'r' }, 'unknown'), 'ingress=unknown@(unknown-endpoint)'],
     ['unknown profile', dv({ kind: 'unknown-profile', profile: 'custom', reason: 'r' }, 'unknown'), 'ingress=unknown@(unknown-profile)/custom'],
     ['unknown failsafe', dv({ kind: 'unknown-failsafe', protocol: 6, reason: 'r' }, 'unknown'), 'ingress=unknown@(unknown-failsafe)/TCP'],
+    ['pod to its own node', dv({ kind: 'endpoint-to-host', action: 'Drop' }, 'deny'), 'ingress=deny@(endpoint-to-host)/Drop'],
+    ['pod to its own node, no action set', dv({ kind: 'endpoint-to-host', action: undefined, reason: 'r' }, 'unknown'), 'ingress=unknown@(endpoint-to-host)/unset'],
+    ['node to a pod on it', dv({ kind: 'host-to-workload' }, 'allow', 'egress'), 'egress=allow@(host-to-workload)'],
   ])('%s', (_n, d, text) => {
     expect(formatDirection(d)).toBe(text);
   });

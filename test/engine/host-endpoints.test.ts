@@ -1,9 +1,9 @@
-/** Host endpoints: failsafe ports, profiles, which policies select them, and hostNetwork pods. */
+/** Host endpoints: failsafe ports, profiles, which policies select them, hostNetwork pods, and pods with their own node. */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_FAILSAFE_PORTS, formatDecision } from '../../src/engine/index.js';
+import { DEFAULT_FAILSAFE_PORTS, formatDecision, formatExplanation } from '../../src/engine/index.js';
 import type { FlowRecord } from '../../src/flows/record.js';
-import type { Peer } from '../../src/inventory/endpoint.js';
-import type { Cidr, FelixConfig, Policy } from '../../src/policy/model.js';
+import type { Endpoint, Peer } from '../../src/inventory/endpoint.js';
+import type { Cidr, EndpointToHostAction, FelixConfig, Policy } from '../../src/policy/model.js';
 import { address, at, cidr, cluster, compile, flow, host, pod, policy, policySet, TCP, UDP, unresolved } from './builder.js';
 
 const view = cluster({ namespaces: { prod: {} } });
@@ -23,9 +23,11 @@ function decideWith(felix: FelixConfig[], f: Partial<FlowRecord>, src: Peer, dst
 function felixConfig(
   name: string,
   ports: { inbound?: { protocol: number; port: number; net?: Cidr }[]; outbound?: { protocol: number; port: number; net?: Cidr }[] },
+  endpointToHost?: EndpointToHostAction,
 ): FelixConfig {
   const entries = (l: { protocol: number; port: number; net?: Cidr }[] | undefined) => l?.map((p) => ({ protocol: p.protocol, port: p.port, net: p.net }));
-  return { name, node: name === 'default' ? undefined : name.slice('node.'.length), failsafeInbound: entries(ports.inbound), failsafeOutbound: entries(ports.outbound) };
+  const node = name === 'default' ? undefined : name.slice('node.'.length);
+  return { name, node, failsafeInbound: entries(ports.inbound), failsafeOutbound: entries(ports.outbound), endpointToHost };
 }
 
 describe('failsafe ports (felix/config/config_params.go defaults)', () => {
@@ -163,5 +165,88 @@ describe('hostNetwork pods are not workload endpoints', () => {
       ingress: [{ action: 'Deny', source: { selector: "app == 'agent'" } }, { action: 'Allow', source: { nets: ['192.168.0.0/24'] } }],
     });
     expect(decide([p], {}, at(agent), at(web)).split('; ')[1]).toBe('ingress=allow@default/default.p#1');
+  });
+});
+
+describe('a pod and its own node (felix/rules/static.go: cali-wl-to-host, and the OUTPUT chain)', () => {
+  const n1 = host({ node: 'n1', labels: { role: 'node' }, ips: ['192.168.0.1'] });
+  const n2 = host({ node: 'n2', labels: { role: 'node' }, ips: ['192.168.0.2'] });
+  const onN1 = pod({ ns: 'prod', name: 'web-1', labels: { app: 'web' }, ips: ['10.0.0.1'], node: 'n1' });
+  const alsoOnN1 = pod({ ns: 'prod', name: 'web-2', labels: { app: 'web' }, ips: ['10.0.0.2'], node: 'n1' });
+  const onN2 = pod({ ns: 'prod', name: 'web-3', labels: { app: 'web' }, ips: ['10.0.0.3'], node: 'n2' });
+  const unscheduled = pod({ ns: 'prod', name: 'web-4', labels: { app: 'web' }, ips: ['10.0.0.4'] });
+  const agentOnN1 = pod({ ns: 'kube-system', name: 'agent', ips: ['192.168.0.1'], hostNetwork: true, node: 'n1' });
+  const allowIn = policy({ name: 'host-in', selector: "role == 'node'", ingress: [{ action: 'Allow' }] });
+  const denyAll = policy({ name: 'deny-all', selector: "app == 'web'", ingress: [{ action: 'Deny' }], egress: [{ action: 'Deny' }] });
+  const withAction = (action?: EndpointToHostAction): FelixConfig[] => [felixConfig('default', {}, action)];
+
+  it.each<[EndpointToHostAction | undefined, string]>([
+    ['Drop', 'ingress=deny@(endpoint-to-host)/Drop'],
+    ['Accept', 'ingress=allow@(endpoint-to-host)/Accept'],
+    ['Return', 'ingress=unknown@(endpoint-to-host)/Return'],
+    [undefined, 'ingress=unknown@(endpoint-to-host)/unset'],
+  ])('pod → its node: after the egress policy, DefaultEndpointToHostAction %s decides, not the host endpoint', (action, ingress) => {
+    expect(decideWith(withAction(action), {}, at(onN1), at(n1))).toEqual(['egress=allow@(profile)/kns.prod', ingress]);
+  });
+
+  it('says why an unset or Return action is unknown', () => {
+    const reasonOf = (felix: FelixConfig[]) => compile(policySet([], { felix }), view).evaluate(flow(), at(onN1), at(n1)).reason;
+    expect(reasonOf(withAction('Return'))).toBe("ingress: DefaultEndpointToHostAction is Return: the node's own iptables INPUT rules decide");
+    expect(reasonOf(withAction(undefined))).toMatch(/^ingress: no FelixConfiguration sets defaultEndpointToHostAction \(Felix defaults to Drop;/);
+  });
+
+  it('the egress policy still applies first: a denied egress is denied whatever the action', () => {
+    const set = compile(policySet([denyAll], { felix: withAction('Accept') }), view);
+    expect(formatDecision(set.evaluate(flow(), at(onN1), at(n1)))).toBe('egress=deny@default/default.deny-all#0; ingress=allow@(endpoint-to-host)/Accept');
+    expect(set.evaluate(flow(), at(onN1), at(n1)).verdict).toBe('deny');
+  });
+
+  it('Drop denies even where the egress is unknown', () => {
+    const p = policy({ name: 'by-port', selector: "app == 'web'", egress: [{ action: 'Allow', protocol: TCP, source: { ports: [40000] } }] });
+    const v = compile(policySet([p], { felix: withAction('Drop') }), view).evaluate(flow({ src_port: undefined }), at(onN1), at(n1));
+    expect(formatDecision(v)).toBe('egress=unknown@default/default.by-port#0; ingress=deny@(endpoint-to-host)/Drop');
+    expect(v.verdict).toBe('deny');
+  });
+
+  it('node.<name> wins over default', () => {
+    const felix = [felixConfig('default', {}, 'Drop'), felixConfig('node.n1', {}, 'Accept')];
+    expect(decideWith(felix, {}, at(onN1), at(n1))[1]).toBe('ingress=allow@(endpoint-to-host)/Accept');
+    expect(decideWith(felix, {}, at(onN2), at(n2))[1]).toBe('ingress=deny@(endpoint-to-host)/Drop');
+  });
+
+  it('a host-networked pod on the node is the node too', () => {
+    expect(decideWith(withAction('Drop'), {}, at(onN1), at(agentOnN1))[1]).toBe('ingress=deny@(endpoint-to-host)/Drop');
+  });
+
+  it('another node, or a pod whose node is not known, takes the ordinary path: the host endpoint decides', () => {
+    expect(decideWith(withAction('Drop'), {}, at(onN2), at(n1))[1]).toBe('ingress=deny@(host-default-deny)/host:n1/*');
+    expect(decideWith(withAction('Drop'), {}, at(unscheduled), at(n1))[1]).toBe('ingress=deny@(host-default-deny)/host:n1/*');
+  });
+
+  it('node → a pod on it: neither the pod ingress nor the host endpoint egress policy applies', () => {
+    const set = compile(policySet([denyAll], { felix: withAction('Drop') }), view);
+    expect(formatDecision(set.evaluate(flow(), at(n1), at(onN1)))).toBe('egress=allow@(host-to-workload); ingress=allow@(host-to-workload)');
+    expect(formatDecision(set.evaluate(flow(), at(agentOnN1), at(onN1)))).toBe('egress=allow@(host-to-workload); ingress=allow@(host-to-workload)');
+    // From another node the pod's policy applies (and the host endpoint's: default deny).
+    expect(formatDecision(set.evaluate(flow(), at(n2), at(onN1)))).toBe('egress=deny@(host-default-deny)/host:n2/*; ingress=deny@default/default.deny-all#0');
+  });
+
+  it('one compiled set tells flows between the same sides apart by node (the verdict cache must not mix them)', () => {
+    const set = compile(policySet([allowIn], { felix: withAction('Drop') }), view);
+    const local = (src: Endpoint) => formatDecision(set.evaluate(flow(), at(src), at(n1)));
+    // web-1 and web-3 are one endpoint class: first the other node's verdict, then the own node's, then again.
+    expect(local(onN2)).toBe('egress=allow@(profile)/kns.prod; ingress=allow@default/default.host-in#0');
+    expect(local(onN1)).toBe('egress=allow@(profile)/kns.prod; ingress=deny@(endpoint-to-host)/Drop');
+    expect(local(alsoOnN1)).toBe('egress=allow@(profile)/kns.prod; ingress=deny@(endpoint-to-host)/Drop');
+    expect(local(onN2)).toBe('egress=allow@(profile)/kns.prod; ingress=allow@default/default.host-in#0');
+  });
+
+  it('explain names the path', () => {
+    const text = formatExplanation(compile(policySet([], { felix: withAction('Drop') }), view).explain(flow(), at(onN1), at(n1)));
+    expect(text).toContain("from a pod to its own node n1: Felix's DefaultEndpointToHostAction decides, no host endpoint policy");
+    expect(text).toContain('=> deny: from a pod to its own node, DefaultEndpointToHostAction Drop');
+    const back = formatExplanation(compile(policySet([], {}), view).explain(flow(), at(n1), at(onN1)));
+    expect(back).toContain('from node n1 to a pod on it: Felix applies no policy');
+    expect(back).toContain('=> allow: from a node to a pod on it, which Felix does not police');
   });
 });

@@ -119,6 +119,7 @@ describe('endpoints from the inventory', async () => {
       namespace: 'production',
       serviceAccount: 'web',
       hostNetwork: false,
+      node: 'node-1',
       ips: ['10.1.0.11'],
       namedPorts: [{ name: 'http', port: 8080, protocol: 6 }], // the unnamed port 9000 is left out
       labels: {
@@ -144,7 +145,7 @@ describe('endpoints from the inventory', async () => {
   });
 
   it('hostNetwork pods are endpoints flagged hostNetwork; finished pods hold no IP', () => {
-    expect(byKey('pod:kube-system/node-exporter-x')[0]).toMatchObject({ hostNetwork: true, ips: ['192.168.1.20'] });
+    expect(byKey('pod:kube-system/node-exporter-x')[0]).toMatchObject({ hostNetwork: true, node: 'node-1', ips: ['192.168.1.20'] });
     expect(byKey('pod:production/job-1')[0]).toMatchObject({ ips: [] });
   });
 
@@ -161,11 +162,12 @@ describe('endpoints from the inventory', async () => {
     });
   });
 
-  it('workload endpoints: /32 networks, spec.pod as the name, Calico labels added when missing', () => {
+  it('workload endpoints: /32 networks, spec.pod as the name, spec.node as the node, Calico labels added when missing', () => {
     expect(byKey('pod:legacy/vm-a')[0]).toMatchObject({
       name: 'vm-a',
       namespace: 'legacy',
       serviceAccount: 'legacy-sa',
+      node: 'node-1',
       ips: ['10.1.5.5'],
       namedPorts: [{ name: 'http', port: 80, protocol: 6 }],
       labels: { app: 'vm', 'projectcalico.org/namespace': 'legacy', 'projectcalico.org/orchestrator': 'k8s', 'projectcalico.org/serviceaccount': 'legacy-sa' },

@@ -1,4 +1,4 @@
-/** FelixConfiguration: the failsafe ports, the only fields flowaudit reads (engine/failsafe.ts applies them). */
+/** FelixConfiguration: the failsafe ports and defaultEndpointToHostAction, the only fields flowaudit reads (engine/failsafe.ts and engine/local-host.ts apply them). */
 import { describe, expect, test } from 'vitest';
 import { PROTO } from '../../src/flows/record.js';
 import { overlay } from '../../src/policy/views.js';
@@ -63,6 +63,20 @@ describe('FelixConfiguration', () => {
     const result = load(text);
     const [line, column] = at(text, needle);
     expect(codes(result)).toEqual([[code, line, column, path]]);
+    expect(result.policySet.felix).toEqual([]);
+  });
+
+  test.each(['Drop', 'Accept', 'Return'])('defaultEndpointToHostAction %s is read', (action) => {
+    const result = load(`apiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata: {name: node.n1}\nspec: {defaultEndpointToHostAction: ${action}}\n`);
+    expect(result.diagnostics).toEqual([]);
+    expect(result.policySet.felix.map((c) => [c.node, c.endpointToHost])).toEqual([['n1', action]]);
+  });
+
+  test("defaultEndpointToHostAction takes the API's spelling only (Felix's environment variable takes ACCEPT, the API does not)", () => {
+    const text = 'apiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata: {name: default}\nspec: {defaultEndpointToHostAction: ACCEPT}\n';
+    const result = load(text);
+    expect(codes(result)).toEqual([['bad-value', ...at(text, 'ACCEPT'), 'spec.defaultEndpointToHostAction']]);
+    expect(result.diagnostics[0]?.message).toBe('defaultEndpointToHostAction must be Drop, Accept or Return, found "ACCEPT"');
     expect(result.policySet.felix).toEqual([]);
   });
 
