@@ -15,6 +15,7 @@ import type { AddressSpace } from './address-space.js';
 import { namespaceSelectorMatches } from './peer-match.js';
 import { policyDisplayName } from './policy-name.js';
 import { CompiledRule, type PeerMatcherTable } from './rule.js';
+import type { ServiceMatches } from './services.js';
 import { EMPTY_LABELS, type SelectorSubject } from './subject.js';
 import type { Decider, PathStep, RuleRef } from './verdict.js';
 
@@ -56,11 +57,12 @@ export class CompiledPolicy {
     readonly tier: CompiledTier,
     peers: PeerMatcherTable,
     space: AddressSpace,
+    services: ServiceMatches,
   ) {
     this.name = policyDisplayName(policy);
     this.endOfTier = Object.freeze({ kind: 'end-of-tier', tier: tier.name, policy: this.name });
     const site = (r: Policy['ingress'][number]): RuleSite => {
-      const rule = new CompiledRule(r, peers, space);
+      const rule = new CompiledRule(r, peers, space, services);
       const ref: RuleRef = Object.freeze({ tier: tier.name, policy: this.name, rule: r.index });
       const outcome: RuleSite['outcome'] =
         r.action === 'Allow' || r.action === 'Deny'

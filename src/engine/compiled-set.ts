@@ -39,6 +39,7 @@ import { EndpointToHostConfig, HOST_TO_WORKLOAD, localPathOf } from './local-hos
 import { PeerMatcher } from './peer-match.js';
 import { PeerSides } from './peer-sides.js';
 import { EndpointPrograms } from './program.js';
+import { ServiceMatches } from './services.js';
 import { SideKeys } from './side-keys.js';
 import { type EndpointClass, NetworkSetSubject } from './subject.js';
 import type { TraceEvent, TraceSink } from './trace.js';
@@ -122,7 +123,8 @@ class PolicySetEvaluator implements CompiledPolicySet {
         throw new Error(`engine: policy ${p.id} is staged (${p.staged}); compile a resolved view of the set`);
       }
     }
-    const space = new AddressSpace(cidrsOf(set));
+    const services = new ServiceMatches(set, cluster);
+    const space = new AddressSpace([...cidrsOf(set), ...services.cidrs()]);
     this.space = space;
     this.sides = new SideKeys(space.classCount + 1);
     this.endpoints = new EndpointIndex(cluster, space, this.sides);
@@ -142,7 +144,7 @@ class PolicySetEvaluator implements CompiledPolicySet {
     };
     // preDNAT and doNotTrack policies act elsewhere in the packet path (engine/applicable.ts).
     const normal = set.policies.filter((p) => !p.preDNAT && !p.doNotTrack);
-    this.policies = normal.map((p) => new CompiledPolicy(p, tierOf(p.tier), peers, space)).sort(comparePolicies);
+    this.policies = normal.map((p) => new CompiledPolicy(p, tierOf(p.tier), peers, space, services)).sort(comparePolicies);
     this.index = new PolicyIndex(this.policies);
     this.cache = new VerdictCache(options.maxCacheBytes ?? 16 * 1024 * 1024);
     this.directions = new DirectionEvaluator(
@@ -272,7 +274,7 @@ function mayBeEndpoint(peer: Extract<Peer, { kind: 'unresolved' }>, hint: FlowRe
   return peer.namespace !== undefined;
 }
 
-/** Every CIDR the set mentions: rule nets and notNets, network sets, failsafe nets. */
+/** Every CIDR the set mentions: rule nets and notNets, network sets, failsafe nets (Service addresses come apart). */
 function* cidrsOf(set: PolicySet): Iterable<Cidr> {
   for (const s of set.networkSets) yield* s.nets;
   for (const c of set.felix) {

@@ -15,6 +15,7 @@ import type { Direction, EntityMatch, IcmpMatch, PortMatch, Rule, RuleAction } f
 import { type AddressSpace, CidrSet } from './address-space.js';
 import { type EvalContext, NO, type Side, type Tri, UNKNOWN, YES } from './context.js';
 import type { PeerMatcher } from './peer-match.js';
+import type { ServiceMatches } from './services.js';
 import type { EndpointClass } from './subject.js';
 
 type Check = (ctx: EvalContext) => Tri;
@@ -43,7 +44,7 @@ export class CompiledRule {
   private readonly srcPeer: PeerMatcher | undefined;
   private readonly dstPeer: PeerMatcher | undefined;
 
-  constructor(rule: Rule, peers: PeerMatcherTable, space: AddressSpace) {
+  constructor(rule: Rule, peers: PeerMatcherTable, space: AddressSpace, services: ServiceMatches) {
     this.index = rule.index;
     this.action = rule.action;
     this.protocol = rule.protocol;
@@ -61,12 +62,14 @@ export class CompiledRule {
     this.dstPeer = addPeerCheck(checks, dst, 'destination', peers);
     addNetChecks(checks, src, 'source', space);
     addNetChecks(checks, dst, 'destination', space);
+    if (src.services !== undefined) checks.push(services.sourceCheck(src.services, space));
+    if (dst.services !== undefined) checks.push(services.destinationCheck(dst.services, space));
     addPortChecks(checks, src, 'source', portProtocol);
     if (rule.ipVersion !== undefined) checks.push(ipVersionCheck(rule.ipVersion));
     if (rule.icmp !== undefined) checks.push(icmpCheck(rule.icmp, false));
     if (rule.notICMP !== undefined) checks.push(icmpCheck(rule.notICMP, true));
     this.checks = checks;
-    this.undecidable = rule.undecidable ?? servicesReason(src, dst);
+    this.undecidable = rule.undecidable;
     this.dstRanges = rangesOnly(dst.ports);
     this.dstNotRanges = rangesOnly(dst.notPorts);
     this.dstNamedPorts = this.dstRanges === undefined ? dst.ports : undefined;
@@ -129,14 +132,6 @@ function rangesOnly(ports: readonly PortMatch[] | undefined): readonly number[] 
 function inRanges(ranges: readonly number[], port: number): boolean {
   for (let i = 0; i < ranges.length; i += 2) if (port >= ranges[i]! && port <= ranges[i + 1]!) return true;
   return false;
-}
-
-/** `services` peers need the Service's endpoints, which the cluster view does not carry. */
-function servicesReason(src: EntityMatch, dst: EntityMatch): string | undefined {
-  const side = src.services !== undefined ? 'source' : dst.services !== undefined ? 'destination' : undefined;
-  if (side === undefined) return undefined;
-  const s = (src.services ?? dst.services)!;
-  return `${side}.services (${s.namespace}/${s.name}) needs the Service's endpoints, which flowaudit does not load`;
 }
 
 /** Adds the identity check of a side, if it constrains, and returns its matcher. */

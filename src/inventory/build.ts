@@ -1,15 +1,17 @@
 import { resolve } from 'node:path';
 import { compareDiagnostics, type Diagnostic } from '../policy/diagnostics.js';
 import type { RawResource } from '../policy/resource.js';
-import type { Endpoint, HostEndpointRef, NamespaceInfo, PodEndpoint, ServiceAccountInfo } from './endpoint.js';
+import type { Endpoint, HostEndpointRef, NamespaceInfo, PodEndpoint, ServiceAccountInfo, ServiceEndpoints, ServicePort } from './endpoint.js';
 import { Inventory } from './inventory.js';
 import { type EndpointPeer, sharedEndpointPeer } from './peers.js';
 import {
   namespaceLabels,
   type Observation,
+  observeEndpointSlice,
   observeHostEndpoint,
   observePod,
   observeWorkloadEndpoint,
+  type SliceObservation,
   sortedLabels,
 } from './observe.js';
 import { type EndpointVersion, endpointVersions } from './versions.js';
@@ -30,7 +32,7 @@ const nextId = (): number => ++lastId;
 
 /**
  * The inventory from the loader's inventory resources (Pods, Namespaces, ServiceAccounts, WorkloadEndpoints,
- * HostEndpoints; kubectl `List`s already flattened). A WorkloadEndpoint of a pod that is also loaded as a Pod is
+ * HostEndpoints, EndpointSlices; kubectl `List`s already flattened). A WorkloadEndpoint of a pod that is also loaded as a Pod is
  * left out: the Pod is the source Calico converts from.
  */
 export function buildInventory(resources: readonly RawResource[], options: InventoryOptions = {}): Inventory {
@@ -41,6 +43,7 @@ export function buildInventory(resources: readonly RawResource[], options: Inven
   const hosts: Observation[] = [];
   const namespaces = new Latest<NamespaceInfo>();
   const serviceAccounts = new Latest<ServiceAccountInfo>();
+  const slices = new Latest<SliceObservation>();
   for (const r of resources) {
     const observedAt = times.size === 0 ? undefined : times.get(resolve(r.origin.file));
     switch (r.kind) {
@@ -60,6 +63,11 @@ export function buildInventory(resources: readonly RawResource[], options: Inven
         const ns = r.metadata.namespace ?? 'default';
         const info = { namespace: ns, name: r.metadata.name, labels: sortedLabels(r.metadata.labels) };
         serviceAccounts.offer(`${ns}/${r.metadata.name}`, info, observedAt);
+        break;
+      }
+      case 'EndpointSlice': {
+        const slice = observeEndpointSlice(r, diagnostics);
+        slices.offer(slice.key, slice, observedAt);
         break;
       }
     }
@@ -92,9 +100,23 @@ export function buildInventory(resources: readonly RawResource[], options: Inven
     hostsByName: hostsByName.build(),
     namespaces: namespaces.values(),
     serviceAccounts: serviceAccounts.values(),
+    services: servicesOf(slices.values().values()),
     diagnostics: diagnostics.sort(compareDiagnostics),
     nextId,
   });
+}
+
+/** Each Service's endpoints: the union of its slices (a Service has one slice per 100 endpoints, and per family). */
+function servicesOf(slices: Iterable<SliceObservation>): Map<string, ServiceEndpoints> {
+  const byService = new Map<string, { addresses: Set<string>; ports: Map<string, ServicePort> }>();
+  for (const s of slices) {
+    if (s.service === undefined) continue;
+    let service = byService.get(s.service);
+    if (service === undefined) byService.set(s.service, (service = { addresses: new Set(), ports: new Map() }));
+    for (const ip of s.endpoints.addresses) service.addresses.add(ip);
+    for (const p of s.endpoints.ports) service.ports.set(`${p.ip} ${p.protocol} ${p.port}`, p);
+  }
+  return new Map([...byService].map(([name, s]) => [name, { addresses: [...s.addresses], ports: [...s.ports.values()] }]));
 }
 
 /** Distinct snapshot times of the files these observations came from, ascending. */

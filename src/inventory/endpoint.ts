@@ -99,6 +99,28 @@ export type Peer =
 export interface ClusterView {
   namespace(name: string): NamespaceInfo | undefined;
   serviceAccount(namespace: string, name: string): ServiceAccountInfo | undefined;
+  /** The endpoints of a Kubernetes Service, from its EndpointSlices; undefined when the view holds none of them. */
+  serviceEndpoints(namespace: string, name: string): ServiceEndpoints | undefined;
   /** Every endpoint known to the view (used to precompute which policies apply). */
   endpoints(): Iterable<Endpoint>;
+}
+
+/**
+ * What a Service's EndpointSlices (label `kubernetes.io/service-name`) say, as Felix reads them for the `services`
+ * match of rules (felix/calc/serviceindex): every address of every endpoint, ready or not, and each address with
+ * each numbered port of its slice (protocol TCP when the slice names none). No cluster IP: policy sees traffic
+ * after kube-proxy's DNAT.
+ */
+export interface ServiceEndpoints {
+  /** `source.services` matches a source address among these. */
+  readonly addresses: readonly string[];
+  /** `destination.services` matches a destination (address, protocol, port) among these. */
+  readonly ports: readonly ServicePort[];
+}
+
+export interface ServicePort {
+  readonly ip: string;
+  /** IANA protocol number. */
+  readonly protocol: number;
+  readonly port: number;
 }

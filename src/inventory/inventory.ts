@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { EndpointKindHint, FlowRecord } from '../flows/record.js';
 import type { Diagnostic } from '../policy/diagnostics.js';
 import type { Labels } from '../selector/types.js';
-import type { ClusterView, Endpoint, NamespaceInfo, Peer, PodEndpoint, ServiceAccountInfo } from './endpoint.js';
+import type { ClusterView, Endpoint, NamespaceInfo, Peer, PodEndpoint, ServiceAccountInfo, ServiceEndpoints } from './endpoint.js';
 import { NAMESPACE_LABEL, ORCHESTRATOR_LABEL, SERVICE_ACCOUNT_LABEL } from './observe.js';
 import { ipv4Number, ipv4NumberOf } from '../flows/ip.js';
 import { IPv4Table } from './ipv4-table.js';
@@ -36,6 +36,8 @@ export interface InventoryIndexes {
   readonly namespaces: ReadonlyMap<string, NamespaceInfo>;
   /** `<namespace>/<name>` → service account. */
   readonly serviceAccounts: ReadonlyMap<string, ServiceAccountInfo>;
+  /** `<namespace>/<name>` → the Service's endpoints, from the latest version of each of its EndpointSlices. */
+  readonly services: ReadonlyMap<string, ServiceEndpoints>;
   readonly diagnostics: readonly Diagnostic[];
   readonly nextId: () => number;
 }
@@ -84,6 +86,10 @@ export class Inventory implements ClusterView {
 
   serviceAccount(namespace: string, name: string): ServiceAccountInfo | undefined {
     return this.ix.serviceAccounts.get(`${namespace}/${name}`);
+  }
+
+  serviceEndpoints(namespace: string, name: string): ServiceEndpoints | undefined {
+    return this.ix.services.get(`${namespace}/${name}`);
   }
 
   /** Every endpoint version of the inventory (synthetic endpoints are made per flow and are not listed). */

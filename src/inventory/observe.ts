@@ -10,7 +10,7 @@ import { parseTime } from '../flows/time.js';
 import { diagnostic, type Diagnostic, type DiagnosticCode } from '../policy/diagnostics.js';
 import type { RawResource } from '../policy/resource.js';
 import type { Labels } from '../selector/types.js';
-import type { NamedPort } from './endpoint.js';
+import type { NamedPort, ServiceEndpoints } from './endpoint.js';
 
 /** Labels Calico adds to pod endpoints (api `LabelNamespace`, `LabelOrchestrator`, `LabelServiceAccount`). */
 export const NAMESPACE_LABEL = 'projectcalico.org/namespace';
@@ -276,6 +276,59 @@ export function observeHostEndpoint(r: RawResource, observedAt: number | undefin
     deleted: read.time('metadata.deletionTimestamp'),
     observedAt,
     source: r,
+  };
+}
+
+/** An EndpointSlice as Felix reads it for `services` rule matches (inventory/endpoint.ts ServiceEndpoints). */
+export interface SliceObservation {
+  /** `<namespace>/<name>` of the slice. */
+  readonly key: string;
+  /** `<namespace>/<service>` from the `kubernetes.io/service-name` label; undefined without it (no Service's). */
+  readonly service: string | undefined;
+  readonly endpoints: ServiceEndpoints;
+}
+
+const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+/** The protocols of Kubernetes ports (case-sensitive, as the API validates them). */
+const SLICE_PROTOCOLS: ReadonlyMap<string, number> = new Map([
+  ['TCP', 6],
+  ['UDP', 17],
+  ['SCTP', 132],
+]);
+
+/**
+ * `endpoints[].addresses` (every endpoint, whatever its conditions) and `ports[]` (an entry whose port is null
+ * stands for all ports, which Felix leaves out; protocol TCP when absent).
+ */
+export function observeEndpointSlice(r: RawResource, diagnostics: Diagnostic[]): SliceObservation {
+  const read = new Reader(r, diagnostics);
+  const namespace = r.metadata.namespace ?? 'default';
+  const service = r.metadata.labels[SERVICE_NAME_LABEL];
+  const addresses: string[] = [];
+  read.list('endpoints').forEach((e, i) => {
+    const list = e !== null && typeof e === 'object' ? (e as { addresses?: unknown }).addresses : undefined;
+    if (!Array.isArray(list)) return;
+    for (const ip of read.ips(list, `endpoints[${i}].addresses`)) if (!addresses.includes(ip)) addresses.push(ip);
+  });
+  const numbered: { protocol: number; port: number }[] = [];
+  read.list('ports').forEach((p, i) => {
+    const o = p !== null && typeof p === 'object' ? (p as Record<string, unknown>) : {};
+    if (o.port === undefined || o.port === null) return;
+    if (!Number.isInteger(o.port) || (o.port as number) < 1 || (o.port as number) > 65535) {
+      read.report('bad-port', `port ${JSON.stringify(o.port)} is not 1-65535`, `ports[${i}].port`);
+      return;
+    }
+    const protocol = SLICE_PROTOCOLS.get(o.protocol === undefined || o.protocol === null ? 'TCP' : String(o.protocol));
+    if (protocol === undefined) {
+      read.report('bad-protocol', `protocol ${JSON.stringify(o.protocol)} is not TCP, UDP or SCTP`, `ports[${i}].protocol`);
+      return;
+    }
+    numbered.push({ protocol, port: o.port as number });
+  });
+  return {
+    key: `${namespace}/${r.metadata.name}`,
+    service: service === undefined || service === '' ? undefined : `${namespace}/${service}`,
+    endpoints: { addresses, ports: addresses.flatMap((ip) => numbered.map((p) => ({ ip, ...p }))) },
   };
 }
 

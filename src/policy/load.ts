@@ -97,6 +97,7 @@ const CONVERTERS: ReadonlyMap<string, ReadonlyMap<string, Converter>> = new Map(
     ]),
   ],
   ['policy.networking.k8s.io/v1alpha2', new Map([['ClusterNetworkPolicy', policy((r) => convertAdminPolicy(r, 'ClusterNetworkPolicy'))]])],
+  ['discovery.k8s.io/v1', new Map([['EndpointSlice', inventory('EndpointSlice', 'namespaced')]])],
   [
     'v1',
     new Map([
@@ -108,7 +109,7 @@ const CONVERTERS: ReadonlyMap<string, ReadonlyMap<string, Converter>> = new Map(
 ]);
 
 /** Inventory kinds are passed on as written, so their top-level fields are not checked here. */
-const PASSED_THROUGH = new Set(['Pod', 'Namespace', 'ServiceAccount', 'HostEndpoint', 'WorkloadEndpoint']);
+const PASSED_THROUGH = new Set(['Pod', 'Namespace', 'ServiceAccount', 'HostEndpoint', 'WorkloadEndpoint', 'EndpointSlice']);
 
 function wrap<T>(value: T | undefined, make: (v: T) => Loaded): Loaded | undefined {
   return value === undefined ? undefined : make(value);

@@ -78,9 +78,8 @@ export interface Rule {
   readonly source: EntityMatch;
   readonly destination: EntityMatch;
   /**
-   * Set when the rule cannot be decided from L3/L4 flow logs (an `http` match, an ANP `domainNames` peer,
-   * a `services` peer without endpoint inventory): when such a rule would be reached, the verdict is
-   * `unknown` with this reason.
+   * Set when the rule cannot be decided from L3/L4 flow logs (an `http` match, an ANP `domainNames` peer): when
+   * such a rule would be reached, the verdict is `unknown` with this reason.
    */
   readonly undecidable?: string;
   readonly origin?: Origin;

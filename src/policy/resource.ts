@@ -7,7 +7,7 @@ import type { FieldMap } from './fields.js';
 import type { Origin } from './model.js';
 
 /** v1 Pod, Namespace, ServiceAccount; projectcalico.org/v3 HostEndpoint, WorkloadEndpoint. */
-export type InventoryKind = 'Pod' | 'Namespace' | 'ServiceAccount' | 'HostEndpoint' | 'WorkloadEndpoint';
+export type InventoryKind = 'Pod' | 'Namespace' | 'ServiceAccount' | 'HostEndpoint' | 'WorkloadEndpoint' | 'EndpointSlice';
 
 export interface ResourceMetadata {
   readonly name: string;

@@ -93,6 +93,33 @@ describe('replay', () => {
     ]);
   });
 
+  it('decides Calico rules that match services from the EndpointSlices in the inventory', async () => {
+    const dir = await tmp();
+    const cluster = join(dir, 'cluster.yaml');
+    await writeFile(
+      cluster,
+      [
+        'apiVersion: v1\nkind: Namespace\nmetadata: {name: prod}',
+        'apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: prod, labels: {app: web}}\nstatus: {podIP: 10.0.0.1}',
+        'apiVersion: v1\nkind: Pod\nmetadata: {name: api, namespace: prod, labels: {app: api}}\nstatus: {podIP: 10.0.0.2}',
+        'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: api-x, namespace: prod, labels: {kubernetes.io/service-name: api}}\naddressType: IPv4\nendpoints: [{addresses: [10.0.0.2]}]\nports: [{name: http, port: 8080}]',
+        'apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: web-out, namespace: prod}\nspec:\n  selector: app == "web"\n  types: [Egress]\n  egress:\n    - {action: Allow, destination: {services: {name: api}}}\n    - {action: Allow, destination: {services: {name: db}}}',
+      ].join('\n---\n'),
+    );
+    const flows = join(dir, 'flows.jsonl');
+    const flow = (port: number) => JSON.stringify({ time: '2026-03-02T00:00:00.000Z', src_ip: '10.0.0.1', src_port: 40000, dst_ip: '10.0.0.2', dst_port: port, proto: 'TCP' });
+    await writeFile(flows, `${flow(8080)}\n${flow(9090)}\n`);
+    const out = join(dir, 'results.jsonl');
+    const r = await runCapture(['replay', '--flows', flows, '--policies', cluster, '--out', out]);
+    expect(r.code).toBe(0);
+    const rows = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows.map((x) => [x.rule, x.reason])).toEqual([
+      ['egress=allow@default/prod/default.web-out#0; ingress=allow@(profile)/kns.prod', undefined],
+      // Not the api Service's port; the db Service has no EndpointSlice in the inventory.
+      ['egress=unknown@default/prod/default.web-out#1; ingress=allow@(profile)/kns.prod', 'egress: destination.services (prod/db): the inventory holds no EndpointSlice of the Service'],
+    ]);
+  });
+
   it('writes CSV when the output file ends in .csv, with extra fields in the extra column', async () => {
     const dir = await tmp();
     const out = join(dir, 'results.csv');

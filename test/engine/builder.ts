@@ -14,6 +14,7 @@ import type {
   Peer,
   PodEndpoint,
   ServiceAccountInfo,
+  ServiceEndpoints,
 } from '../../src/inventory/endpoint.js';
 import type {
   Cidr,
@@ -249,6 +250,8 @@ export function cluster(
     namespaces?: Record<string, Labels>;
     serviceAccounts?: { ns: string; name: string; labels: Labels }[];
     endpoints?: Endpoint[];
+    /** By `<namespace>/<name>`. */
+    services?: Record<string, ServiceEndpoints>;
   } = {},
 ): ClusterView {
   const namespaces = new Map<string, NamespaceInfo>();
@@ -263,6 +266,7 @@ export function cluster(
   return {
     namespace: (name) => namespaces.get(name),
     serviceAccount: (ns, name) => sas.get(`${ns}/${name}`),
+    serviceEndpoints: (ns, name) => opts.services?.[`${ns}/${name}`],
     endpoints: () => opts.endpoints ?? [],
   };
 }

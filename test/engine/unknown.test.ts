@@ -35,8 +35,8 @@ describe('data the flow lacks', () => {
       'ingress=unknown@default/prod/default.p#0', 'ingress: source.selector: the source is unresolved'],
     ['an L7 rule (undecidable)', [{ action: 'Allow', undecidable: 'http match (methods, paths) is layer 7' }], {}, at(web),
       'ingress=unknown@default/prod/default.p#0', 'ingress: http match (methods, paths) is layer 7'],
-    ['a services peer', [{ action: 'Allow', destination: { services: { name: 'api', namespace: 'prod' } } }], {}, at(web),
-      'ingress=unknown@default/prod/default.p#0', "ingress: destination.services (prod/api) needs the Service's endpoints, which flowaudit does not load"],
+    ['a services peer whose Service has no EndpointSlice in the inventory', [{ action: 'Allow', destination: { services: { name: 'api', namespace: 'prod' } } }], {}, at(web),
+      'ingress=unknown@default/prod/default.p#0', 'ingress: destination.services (prod/api): the inventory holds no EndpointSlice of the Service'],
     ['an undecidable Pass rule', [{ action: 'Pass', source: { nets: ['10.0.0.0/8'] } }], {}, noIp(noIps),
       'ingress=unknown@default/prod/default.p#0', 'ingress: source.nets needs the source IP, which the flow lacks'],
   ])('%s', (_n, rules, f, src, column, reason) => {

@@ -1,0 +1,77 @@
+/** EndpointSlices → each Service's endpoints, as Felix reads them for `services` rule matches. */
+import { describe, expect, it } from 'vitest';
+import { buildInventory } from '../../src/inventory/build.js';
+import { parseResources } from '../../src/policy/load.js';
+
+const SLICES = `
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: api-abc, namespace: prod, labels: {kubernetes.io/service-name: api}}
+addressType: IPv4
+endpoints:
+  - addresses: [10.0.0.2]
+    conditions: {ready: true}
+  - addresses: [10.0.0.3]
+    conditions: {ready: false}
+ports:
+  - {name: http, port: 8080}
+  - {name: dns, port: 53, protocol: UDP}
+  - {name: any, port: null}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: api-def, namespace: prod, labels: {kubernetes.io/service-name: api}}
+addressType: IPv4
+endpoints: [{addresses: [10.0.0.4, 10.0.0.2]}]
+ports: [{name: http, port: 8080, protocol: TCP}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: mirror, namespace: prod}
+addressType: IPv4
+endpoints: [{addresses: [10.0.0.9]}]
+ports: [{port: 80}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: broken-1, namespace: prod, labels: {kubernetes.io/service-name: broken}}
+addressType: IPv4
+endpoints: [{addresses: [10.0.0.400, 10.0.0.5]}]
+ports: [{port: 70000}, {port: 81, protocol: tcp}, {port: 82}]
+`;
+
+describe('EndpointSlices', () => {
+  const loaded = parseResources([{ file: 'slices.yaml', text: SLICES }]);
+  const inventory = buildInventory(loaded.inventory);
+
+  it('load as inventory, with no policy diagnostics', () => {
+    expect(loaded.diagnostics).toEqual([]);
+    expect(loaded.inventory.map((r) => r.kind)).toEqual(['EndpointSlice', 'EndpointSlice', 'EndpointSlice', 'EndpointSlice']);
+  });
+
+  it("a Service's endpoints are the union of its slices: every address, ready or not, with each numbered port (TCP unless told)", () => {
+    const api = inventory.serviceEndpoints('prod', 'api');
+    expect(api?.addresses).toEqual(['10.0.0.2', '10.0.0.3', '10.0.0.4']);
+    expect(api?.ports.map((p) => `${p.ip} ${p.protocol}/${p.port}`).sort()).toEqual([
+      '10.0.0.2 17/53',
+      '10.0.0.2 6/8080',
+      '10.0.0.3 17/53',
+      '10.0.0.3 6/8080',
+      '10.0.0.4 6/8080',
+    ]);
+  });
+
+  it('a slice without the service-name label is no Service\'s; an unknown Service is undefined', () => {
+    expect(inventory.serviceEndpoints('prod', 'mirror')).toBeUndefined();
+    expect(inventory.serviceEndpoints('prod', 'nothing')).toBeUndefined();
+  });
+
+  it('bad addresses, ports and protocols are reported with their path and left out', () => {
+    expect(inventory.diagnostics.map((d) => [d.code, d.path])).toEqual([
+      ['bad-cidr', 'endpoints[0].addresses[0]'],
+      ['bad-port', 'ports[0].port'],
+      ['bad-protocol', 'ports[1].protocol'],
+    ]);
+    expect(inventory.serviceEndpoints('prod', 'broken')).toEqual({ addresses: ['10.0.0.5'], ports: [{ ip: '10.0.0.5', protocol: 6, port: 82 }] });
+  });
+});
