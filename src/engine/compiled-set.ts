@@ -274,7 +274,7 @@ function mayBeEndpoint(peer: Extract<Peer, { kind: 'unresolved' }>, hint: FlowRe
   return peer.namespace !== undefined;
 }
 
-/** Every CIDR the set mentions: rule nets and notNets, network sets, failsafe nets (Service addresses come apart). */
+/** Every CIDR the set mentions: rule nets and notNets, network sets, failsafe nets (ServiceMatches adds Services'). */
 function* cidrsOf(set: PolicySet): Iterable<Cidr> {
   for (const s of set.networkSets) yield* s.nets;
   for (const c of set.felix) {

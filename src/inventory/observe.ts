@@ -6,6 +6,7 @@
  */
 import { normaliseHostIp } from '../flows/ip.js';
 import { protocolNumber } from '../flows/protocol.js';
+import { PROTO } from '../flows/record.js';
 import { parseTime } from '../flows/time.js';
 import { diagnostic, type Diagnostic, type DiagnosticCode } from '../policy/diagnostics.js';
 import type { RawResource } from '../policy/resource.js';
@@ -291,9 +292,9 @@ export interface SliceObservation {
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 /** The protocols of Kubernetes ports (case-sensitive, as the API validates them). */
 const SLICE_PROTOCOLS: ReadonlyMap<string, number> = new Map([
-  ['TCP', 6],
-  ['UDP', 17],
-  ['SCTP', 132],
+  ['TCP', PROTO.TCP],
+  ['UDP', PROTO.UDP],
+  ['SCTP', PROTO.SCTP],
 ]);
 
 /**
