@@ -35,7 +35,7 @@ import { EvalContext, type Side } from './context.js';
 import { DirectionEvaluator } from './direction.js';
 import { EndpointIndex, HOST_NETWORK } from './endpoint-index.js';
 import { FailsafeConfig } from './failsafe.js';
-import { EndpointToHostConfig, HOST_TO_WORKLOAD, localPathOf } from './local-host.js';
+import { EndpointToHostConfig, HOST_TO_WORKLOAD, LocalPaths } from './local-host.js';
 import { PeerMatcher } from './peer-match.js';
 import { PeerSides } from './peer-sides.js';
 import { EndpointPrograms } from './program.js';
@@ -114,6 +114,7 @@ class PolicySetEvaluator implements CompiledPolicySet {
   private readonly cache: VerdictCache;
   private readonly directions: DirectionEvaluator;
   private readonly endpointToHost: EndpointToHostConfig;
+  private readonly localPaths = new LocalPaths();
   /** Reused for every evaluation: the engine is synchronous and never re-entered. */
   private readonly ctx: EvalContext;
 
@@ -162,7 +163,7 @@ class PolicySetEvaluator implements CompiledPolicySet {
     const dstSide = this.sideOf(dst, flow.dst_kind);
     // A flow IP that is no IP is quoted in the reason, and a flow between a pod and its own node is decided
     // unlike one between the same sides on two nodes: such flows are decided one by one.
-    if (srcSide < 0 || dstSide < 0 || localPathOf(src, dst) !== undefined) {
+    if (srcSide < 0 || dstSide < 0 || this.localPaths.isLocal(src, dst)) {
       return this.interner.verdict(this.decide(this.prepare(flow, src, dst), undefined));
     }
     let id = this.cache.get(srcSide, dstSide, flow);
@@ -226,7 +227,7 @@ class PolicySetEvaluator implements CompiledPolicySet {
     ctx.begin(flow);
     this.assign(ctx.src, src, flow.src_kind);
     this.assign(ctx.dst, dst, flow.dst_kind);
-    ctx.local = localPathOf(src, dst);
+    ctx.local = this.localPaths.of(src, dst);
     return ctx;
   }
 

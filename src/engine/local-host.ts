@@ -12,23 +12,77 @@
  * the flow names; a node IP that no host endpoint holds is an address like any other.
  */
 import type { Endpoint, Peer } from '../inventory/endpoint.js';
+import type { EndpointPeer } from '../inventory/peers.js';
 import type { EndpointToHostAction, FelixConfig } from '../policy/model.js';
 import type { Decider } from './verdict.js';
 
 export type LocalPath = 'workload-to-host' | 'host-to-workload';
 
-/** Which of the two paths a flow takes, and on which node; undefined for every other flow (cheap: runs per flow). */
-export function localPathOf(src: Peer, dst: Peer): { readonly path: LocalPath; readonly node: string } | undefined {
-  if (src.kind !== 'endpoint' || dst.kind !== 'endpoint') return undefined;
-  const s = src.endpoint;
-  const d = dst.endpoint;
-  const fromHost = isHost(s);
-  // Two workloads (the common case) or two host sides: the ordinary path.
-  if (fromHost === isHost(d)) return undefined;
-  // A workload's node is empty when the inventory does not say which it is.
-  const node = s.node;
-  if (node === '' || node !== d.node) return undefined;
-  return { path: fromHost ? 'host-to-workload' : 'workload-to-host', node };
+const NONE = 0;
+const WORKLOAD_TO_HOST = 1;
+const HOST_TO_WORKLOAD_PATH = 2;
+const PATHS: readonly (LocalPath | undefined)[] = [undefined, 'workload-to-host', 'host-to-workload'];
+
+/**
+ * Which flows take a local path, asked of every flow: by endpoint id, whether the endpoint is a host side and the
+ * number of its node, read from the inventory's object once per endpoint. The warm path then reads two numbers
+ * and never touches the endpoint objects, which are cold (engine/endpoint-index.ts keeps classes the same way).
+ */
+export class LocalPaths {
+  /** By endpoint id: 0 not seen yet, else 1 + (node number << 1 | 1 for a host side); node number 0: unknown. */
+  private info = new Int32Array(1024);
+  private readonly nodeNumbers = new Map<string, number>();
+  private readonly nodeNames: string[] = [''];
+
+  /** Whether a flow between these peers takes a local path. */
+  isLocal(src: Peer, dst: Peer): boolean {
+    return this.code(src, dst) !== NONE;
+  }
+
+  /** The path of a flow between these peers, and its node; undefined for every other flow. */
+  of(src: Peer, dst: Peer): { readonly path: LocalPath; readonly node: string } | undefined {
+    const code = this.code(src, dst);
+    if (code === NONE || src.kind !== 'endpoint') return undefined;
+    return { path: PATHS[code]!, node: this.nodeNames[this.infoOf(src) >> 1]! };
+  }
+
+  /** NONE, WORKLOAD_TO_HOST or HOST_TO_WORKLOAD_PATH. */
+  private code(src: Peer, dst: Peer): number {
+    if (src.kind !== 'endpoint' || dst.kind !== 'endpoint') return NONE;
+    const s = this.infoOf(src);
+    const d = this.infoOf(dst);
+    // Two workloads (the common case) or two host sides: the ordinary path.
+    if (((s ^ d) & 1) === 0) return NONE;
+    const node = s >> 1;
+    if (node === 0 || node !== d >> 1) return NONE;
+    return (s & 1) === 1 ? HOST_TO_WORKLOAD_PATH : WORKLOAD_TO_HOST;
+  }
+
+  private infoOf(peer: EndpointPeer): number {
+    const id = peer.endpointId;
+    const v = id < this.info.length ? this.info[id]! : 0;
+    return v !== 0 ? v - 1 : this.add(id, peer.endpoint);
+  }
+
+  private add(id: number, e: Endpoint): number {
+    if (id >= this.info.length) {
+      const grown = new Int32Array(Math.max(id + 1, this.info.length * 2));
+      grown.set(this.info);
+      this.info = grown;
+    }
+    // A workload's node is empty when the inventory does not say which it is: number 0, never local.
+    let node = 0;
+    if (e.node !== '') {
+      node = this.nodeNumbers.get(e.node) ?? 0;
+      if (node === 0) {
+        node = this.nodeNames.push(e.node) - 1;
+        this.nodeNumbers.set(e.node, node);
+      }
+    }
+    const v = (node << 1) | (isHost(e) ? 1 : 0);
+    this.info[id] = v + 1;
+    return v;
+  }
 }
 
 /** A host endpoint, or a host-networked pod: the node itself to Felix. */
