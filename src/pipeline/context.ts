@@ -11,7 +11,7 @@ import { formatDiagnostic, type Diagnostic } from '../policy/diagnostics.js';
 import { loadResources } from '../policy/load.js';
 import { setContent } from '../policy/content.js';
 import type { PolicySet } from '../policy/model.js';
-import { checkTierReferences, currentView, overlay, proposedView } from '../policy/views.js';
+import { checkServiceReferences, checkTierReferences, currentView, overlay, proposedView } from '../policy/views.js';
 import type { AuditViews } from './audit.js';
 import { ViewDifference } from './view-difference.js';
 
@@ -60,6 +60,9 @@ export async function loadAuditContext(sources: AuditSources): Promise<AuditCont
   const unknownTiers = [base.policySet, ...(second ? [sources.proposal.kind === 'change' ? overlay(base.policySet, second.policySet) : second.policySet] : [])]
     .flatMap(checkTierReferences);
   diagnostics.push(...new Map(unknownTiers.map((d) => [formatDiagnostic(d), d])).values());
+  const hasEndpoints = (namespace: string, name: string): boolean => inventory.serviceEndpoints(namespace, name) !== undefined;
+  const noEndpoints = [current, ...(proposedSet === undefined ? [] : [proposedSet])].flatMap((s) => checkServiceReferences(s, hasEndpoints));
+  diagnostics.push(...new Map(noEndpoints.map((d) => [formatDiagnostic(d), d])).values());
   const compiledCurrent = compilePolicySet(current, inventory);
   // A proposal that changes nothing (`--staged` with no staged policies, a change that restates the set) is the
   // current set: compiled once, and the Auditor evaluates each flow once.

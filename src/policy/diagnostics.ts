@@ -35,6 +35,7 @@ export const DIAGNOSTIC_CATALOGUE = {
   'staged-action-ignored': { severity: 'warning', summary: 'A staged policy with `stagedAction` Learn or Ignore; it takes no part in the proposed view.' },
   'felix-config-unused': { severity: 'warning', summary: 'A FelixConfiguration named neither `default` nor `node.<node name>`: no Felix reads it, so it is skipped.' },
   'unknown-tier': { severity: 'warning', summary: 'A policy names a tier no loaded Tier defines; it is treated as order last, default action Deny.' },
+  'service-without-endpoints': { severity: 'warning', summary: 'A rule matches a Service of which the inventory holds no EndpointSlice: flows reaching it get verdict `unknown`.' },
 } as const satisfies Record<string, { readonly severity: Severity; readonly summary: string }>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CATALOGUE;

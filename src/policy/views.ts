@@ -53,6 +53,26 @@ export function checkTierReferences(set: PolicySet): Diagnostic[] {
   return out;
 }
 
+/**
+ * Rules matching `services` of a Service the inventory holds no EndpointSlice of (`hasEndpoints` says which it
+ * holds): the engine leaves such rules unknown (engine/services.ts), and the user can fix that by exporting them.
+ */
+export function checkServiceReferences(set: PolicySet, hasEndpoints: (namespace: string, name: string) => boolean): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const p of set.policies) {
+    for (const direction of ['ingress', 'egress'] as const) {
+      for (const r of p[direction]) {
+        for (const [side, ref] of [['source', r.source.services], ['destination', r.destination.services]] as const) {
+          if (ref === undefined || r.origin === undefined || hasEndpoints(ref.namespace, ref.name)) continue;
+          const message = `${direction}[${r.index}] of policy ${p.name} matches ${side}.services ${ref.namespace}/${ref.name}, of which the inventory holds no EndpointSlice; flows reaching it get verdict unknown`;
+          out.push(diagnostic('service-without-endpoints', message, { ...r.origin, path: '' }));
+        }
+      }
+    }
+  }
+  return out;
+}
+
 /** A Tier for every tier the policies name: a missing one gets Calico's defaults (order nil = last, Deny). */
 function view(set: PolicySet, policies: readonly Policy[]): PolicySet {
   const tiers = new Map(set.tiers);
