@@ -7,6 +7,7 @@ import type { ClusterView, Endpoint } from '../inventory/endpoint.js';
 import type { EndpointPeer } from '../inventory/peers.js';
 import { type AddressSpace, NO_ADDRESS } from './address-space.js';
 import { ADDRESS_SIDE, UNRESOLVED_SIDE } from './context.js';
+import { int32sHolding } from './grow.js';
 import type { SideKeys } from './side-keys.js';
 import { EndpointClass } from './subject.js';
 
@@ -73,17 +74,9 @@ export class EndpointIndex {
   }
 
   private grow(id: number): void {
-    const length = Math.max(id + 1, this.classIds.length * 2);
-    const classIds = new Int32Array(length).fill(UNSEEN);
-    classIds.set(this.classIds);
-    this.classIds = classIds;
-    this.ownKeys = grownInts(this.ownKeys, length);
+    const seen = this.classIds.length;
+    this.classIds = int32sHolding(this.classIds, id);
+    this.classIds.fill(UNSEEN, seen);
+    this.ownKeys = int32sHolding(this.ownKeys, id);
   }
-}
-
-
-function grownInts(a: Int32Array, length: number): Int32Array<ArrayBuffer> {
-  const out = new Int32Array(length);
-  out.set(a);
-  return out;
 }

@@ -14,6 +14,7 @@
 import type { Endpoint, Peer } from '../inventory/endpoint.js';
 import type { EndpointPeer } from '../inventory/peers.js';
 import type { EndpointToHostAction, FelixConfig } from '../policy/model.js';
+import { int32sHolding } from './grow.js';
 import type { Decider } from './verdict.js';
 
 export type LocalPath = 'workload-to-host' | 'host-to-workload';
@@ -65,11 +66,7 @@ export class LocalPaths {
   }
 
   private add(id: number, e: Endpoint): number {
-    if (id >= this.info.length) {
-      const grown = new Int32Array(Math.max(id + 1, this.info.length * 2));
-      grown.set(this.info);
-      this.info = grown;
-    }
+    if (id >= this.info.length) this.info = int32sHolding(this.info, id);
     // A workload's node is empty when the inventory does not say which it is: number 0, never local.
     let node = 0;
     if (e.node !== '') {

@@ -21,6 +21,7 @@ import type { Cidr, EntityMatch, NamespaceScope } from '../policy/model.js';
 import type { Selector } from '../selector/types.js';
 import { type AddressSpace, CidrSet } from './address-space.js';
 import { type EvalContext, NO, type Side, type Tri, UNKNOWN, YES } from './context.js';
+import { bytesHolding } from './grow.js';
 import { EMPTY_LABELS, type EndpointClass, type NetworkSetSubject, type SelectorSubject } from './subject.js';
 
 const LABELS_NO = 1;
@@ -130,25 +131,18 @@ export class PeerMatcher {
   }
 
   private positiveMatches(positive: PositiveMatch, cls: EndpointClass): boolean {
-    if (cls.id >= this.positiveByClass.length) this.positiveByClass = grown(this.positiveByClass, cls.id);
+    if (cls.id >= this.positiveByClass.length) this.positiveByClass = bytesHolding(this.positiveByClass, cls.id);
     let r = this.positiveByClass[cls.id]!;
     if (r === 0) this.positiveByClass[cls.id] = r = matchesPositive(positive, cls) ? LABELS_YES : LABELS_NO;
     return r === LABELS_YES;
   }
 
   private negativeMatches(negative: Selector, cls: EndpointClass): boolean {
-    if (cls.id >= this.negativeByClass.length) this.negativeByClass = grown(this.negativeByClass, cls.id);
+    if (cls.id >= this.negativeByClass.length) this.negativeByClass = bytesHolding(this.negativeByClass, cls.id);
     let r = this.negativeByClass[cls.id]!;
     if (r === 0) this.negativeByClass[cls.id] = r = negative.matches(cls.labels) ? LABELS_YES : LABELS_NO;
     return r === LABELS_YES;
   }
-}
-
-/** A copy of `bytes` with room for index `id`. */
-function grown(bytes: Uint8Array, id: number): Uint8Array {
-  const out = new Uint8Array(Math.max(id + 1, bytes.length * 2, 64));
-  out.set(bytes);
-  return out;
 }
 
 function matchesPositive(m: PositiveMatch, s: SelectorSubject): boolean {

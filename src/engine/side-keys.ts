@@ -6,6 +6,7 @@
  */
 import { NO_ADDRESS, NOT_AN_ADDRESS } from './address-space.js';
 import { ADDRESS_SIDE, UNRESOLVED_ENDPOINT_SIDE, UNRESOLVED_SIDE } from './context.js';
+import { int32sHolding } from './grow.js';
 
 export class SideKeys {
   private readonly byPair = new Map<string, number>();
@@ -30,8 +31,8 @@ export class SideKeys {
     let n = this.byPair.get(pair);
     if (n === undefined) {
       if (this.count === this.identities.length) {
-        this.identities = grown(this.identities);
-        this.addresses = grown(this.addresses);
+        this.identities = int32sHolding(this.identities, this.count);
+        this.addresses = int32sHolding(this.addresses, this.count);
       }
       n = this.count++;
       this.identities[n] = identity;
@@ -63,8 +64,3 @@ export class SideKeys {
   }
 }
 
-function grown(a: Int32Array): Int32Array<ArrayBuffer> {
-  const out = new Int32Array(a.length * 2);
-  out.set(a);
-  return out;
-}

@@ -10,6 +10,7 @@
  * for rule. A typical change touches a few policies that apply to a few workloads, and most flows are spared the
  * second evaluation (and, more costly, the second view's first-time decisions).
  */
+import { bytesHolding } from '../engine/grow.js';
 import type { CompiledPolicySet } from '../engine/index.js';
 import type { Endpoint, Peer } from '../inventory/endpoint.js';
 import type { EndpointPeer } from '../inventory/peers.js';
@@ -57,11 +58,7 @@ export class ViewDifference {
 
   private stateOf(peer: EndpointPeer): number {
     const id = peer.endpointId;
-    if (id >= this.state.length) {
-      const grown = new Uint8Array(Math.max(id + 1, this.state.length * 2));
-      grown.set(this.state);
-      this.state = grown;
-    }
+    if (id >= this.state.length) this.state = bytesHolding(this.state, id);
     let s = this.state[id]!;
     if (s === 0) {
       const e = peer.endpoint;
