@@ -8,6 +8,7 @@
  */
 import { protocolName } from '../flows/protocol.js';
 import { PROTO } from '../flows/record.js';
+import { felixSetting } from '../policy/felix-config.js';
 import type { Direction, FailsafePort, FelixConfig } from '../policy/model.js';
 import { type AddressSpace, CidrSet } from './address-space.js';
 import { type EvalContext, NO, type Tri, YES } from './context.js';
@@ -36,14 +37,13 @@ export class FailsafeConfig {
   private readonly byNode = new Map<string, FailsafeTable>();
 
   constructor(configs: readonly FelixConfig[], space: AddressSpace) {
-    const global = configs.find((c) => c.node === undefined);
-    const inbound = global?.failsafeInbound ?? DEFAULT_FAILSAFE_PORTS.inbound;
-    const outbound = global?.failsafeOutbound ?? DEFAULT_FAILSAFE_PORTS.outbound;
-    this.defaults = new FailsafeTable({ inbound, outbound }, space);
-    for (const c of configs) {
-      if (c.node === undefined) continue;
-      this.byNode.set(c.node, new FailsafeTable({ inbound: c.failsafeInbound ?? inbound, outbound: c.failsafeOutbound ?? outbound }, space));
-    }
+    const table = (node: string | undefined): FailsafeTable => {
+      const inbound = felixSetting(configs, node, (c) => c.failsafeInbound) ?? DEFAULT_FAILSAFE_PORTS.inbound;
+      const outbound = felixSetting(configs, node, (c) => c.failsafeOutbound) ?? DEFAULT_FAILSAFE_PORTS.outbound;
+      return new FailsafeTable({ inbound, outbound }, space);
+    };
+    this.defaults = table(undefined);
+    for (const c of configs) if (c.node !== undefined) this.byNode.set(c.node, table(c.node));
   }
 
   /** The table of the host endpoints on `node`. */

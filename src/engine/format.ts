@@ -180,7 +180,7 @@ function conclusion(dv: DirectionVerdict): string {
     case 'unknown-failsafe':
       return `unknown: ${d.reason}`;
     case 'endpoint-to-host':
-      return d.reason !== undefined ? `unknown: ${d.reason}` : `${dv.verdict}: from a pod to its own node, DefaultEndpointToHostAction ${d.action}`;
+      return 'reason' in d ? `unknown: ${d.reason}` : `${dv.verdict}: from a pod to its own node, DefaultEndpointToHostAction ${d.action}`;
     case 'host-to-workload':
       return 'allow: from a node to a pod on it, which Felix does not police';
   }

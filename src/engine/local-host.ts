@@ -13,14 +13,16 @@
  */
 import type { Endpoint, Peer } from '../inventory/endpoint.js';
 import type { EndpointPeer } from '../inventory/peers.js';
+import { felixSetting } from '../policy/felix-config.js';
 import type { EndpointToHostAction, FelixConfig } from '../policy/model.js';
 import { int32sHolding } from './grow.js';
 import type { Decider } from './verdict.js';
 
 export type LocalPath = 'workload-to-host' | 'host-to-workload';
 
-const NONE = 0;
-const WORKLOAD_TO_HOST = 1;
+/** Path codes, by which `PATHS` names them. */
+const NO_PATH = 0;
+const WORKLOAD_TO_HOST_PATH = 1;
 const HOST_TO_WORKLOAD_PATH = 2;
 const PATHS: readonly (LocalPath | undefined)[] = [undefined, 'workload-to-host', 'host-to-workload'];
 
@@ -37,26 +39,26 @@ export class LocalPaths {
 
   /** Whether a flow between these peers takes a local path. */
   isLocal(src: Peer, dst: Peer): boolean {
-    return this.code(src, dst) !== NONE;
+    return this.code(src, dst) !== NO_PATH;
   }
 
   /** The path of a flow between these peers, and its node; undefined for every other flow. */
   of(src: Peer, dst: Peer): { readonly path: LocalPath; readonly node: string } | undefined {
     const code = this.code(src, dst);
-    if (code === NONE || src.kind !== 'endpoint') return undefined;
+    if (code === NO_PATH || src.kind !== 'endpoint') return undefined;
     return { path: PATHS[code]!, node: this.nodeNames[this.infoOf(src) >> 1]! };
   }
 
-  /** NONE, WORKLOAD_TO_HOST or HOST_TO_WORKLOAD_PATH. */
+  /** One of the path codes. */
   private code(src: Peer, dst: Peer): number {
-    if (src.kind !== 'endpoint' || dst.kind !== 'endpoint') return NONE;
+    if (src.kind !== 'endpoint' || dst.kind !== 'endpoint') return NO_PATH;
     const s = this.infoOf(src);
     const d = this.infoOf(dst);
     // Two workloads (the common case) or two host sides: the ordinary path.
-    if (((s ^ d) & 1) === 0) return NONE;
+    if (((s ^ d) & 1) === 0) return NO_PATH;
     const node = s >> 1;
-    if (node === 0 || node !== d >> 1) return NONE;
-    return (s & 1) === 1 ? HOST_TO_WORKLOAD_PATH : WORKLOAD_TO_HOST;
+    if (node === 0 || node !== d >> 1) return NO_PATH;
+    return (s & 1) === 1 ? HOST_TO_WORKLOAD_PATH : WORKLOAD_TO_HOST_PATH;
   }
 
   private infoOf(peer: EndpointPeer): number {
@@ -89,18 +91,13 @@ function isHost(e: Endpoint): boolean {
 
 /** DefaultEndpointToHostAction by node: `node.<name>` over `default`; unset when neither sets it. */
 export class EndpointToHostConfig {
-  private readonly global: EndpointToHostAction | undefined;
-  private readonly byNode = new Map<string, EndpointToHostAction>();
   private readonly deciders = new Map<EndpointToHostAction | undefined, Decider>();
 
-  constructor(configs: readonly FelixConfig[]) {
-    this.global = configs.find((c) => c.node === undefined)?.endpointToHost;
-    for (const c of configs) if (c.node !== undefined && c.endpointToHost !== undefined) this.byNode.set(c.node, c.endpointToHost);
-  }
+  constructor(private readonly configs: readonly FelixConfig[]) {}
 
   /** The decider for traffic from a pod on `node` to that node, once its egress policy allowed it. */
   deciderFor(node: string): Decider {
-    const action = this.byNode.get(node) ?? this.global;
+    const action = felixSetting(this.configs, node, (c) => c.endpointToHost);
     let d = this.deciders.get(action);
     if (d === undefined) this.deciders.set(action, (d = Object.freeze(endpointToHostDecider(action))));
     return d;

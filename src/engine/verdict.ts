@@ -2,7 +2,7 @@
  * What the engine decides for a flow, and why. Verdict objects are immutable and shared between flows that
  * decide the same way (the engine interns them), so nothing here is allocated per flow.
  */
-import type { Direction, EndpointToHostAction } from '../policy/model.js';
+import type { Direction } from '../policy/model.js';
 
 export type FinalVerdict = 'allow' | 'deny' | 'unknown';
 
@@ -40,13 +40,17 @@ export type Decider =
   | { readonly kind: 'unknown-endpoint'; readonly reason: string }
   /** A host endpoint profile whose rules flowaudit does not have. */
   | { readonly kind: 'unknown-profile'; readonly profile: string; readonly reason: string }
-  /** Policy did not allow, but the flow lacks `dst_port`, so a failsafe port may have allowed it. */
+  /**
+   * Policy did not allow a host endpoint flow, but a failsafe port may have: the flow lacks the `dst_port`, or the
+   * remote IP an entry's `net` needs, that would tell.
+   */
   | { readonly kind: 'unknown-failsafe'; readonly protocol: number; readonly reason: string }
   /**
-   * From a pod to its own node, after the pod's egress policy: the node's DefaultEndpointToHostAction (Drop
-   * denies, Accept allows; Return, and an action no FelixConfiguration sets, are unknown and carry the reason).
+   * From a pod to its own node, after the pod's egress policy: the node's DefaultEndpointToHostAction. Drop
+   * denies and Accept allows; Return, and an action no FelixConfiguration sets, are unknown and carry the reason.
    */
-  | { readonly kind: 'endpoint-to-host'; readonly action: EndpointToHostAction | undefined; readonly reason?: string }
+  | { readonly kind: 'endpoint-to-host'; readonly action: 'Drop' | 'Accept' }
+  | { readonly kind: 'endpoint-to-host'; readonly action: 'Return' | undefined; readonly reason: string }
   /** From a node to a pod on it: Felix applies no policy in either direction (engine/local-host.ts). */
   | { readonly kind: 'host-to-workload' };
 

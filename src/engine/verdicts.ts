@@ -39,7 +39,7 @@ export function unknownReason(d: Decider): string | undefined {
     case 'unknown-failsafe':
       return d.reason;
     case 'endpoint-to-host':
-      return d.reason;
+      return 'reason' in d ? d.reason : undefined;
     default:
       return undefined;
   }

@@ -78,3 +78,13 @@ function endpointToHostAction(spec: FieldMap): EndpointToHostAction | undefined 
   spec.check.report('bad-value', `defaultEndpointToHostAction must be Drop, Accept or Return, found "${text}"`, spec.pathOf('defaultEndpointToHostAction'));
   return undefined;
 }
+
+/**
+ * A Felix setting for one node (undefined: every node without a configuration of its own): the field of
+ * `node.<name>` over the same field of `default`; undefined when neither sets it, and Felix uses its built-in value.
+ */
+export function felixSetting<T>(configs: readonly FelixConfig[], node: string | undefined, field: (c: FelixConfig) => T | undefined): T | undefined {
+  const own = node === undefined ? undefined : configs.find((c) => c.node === node);
+  const global = configs.find((c) => c.node === undefined);
+  return (own === undefined ? undefined : field(own)) ?? (global === undefined ? undefined : field(global));
+}
