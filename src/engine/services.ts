@@ -11,6 +11,7 @@
 import type { ClusterView, ServiceEndpoints } from '../inventory/endpoint.js';
 import { parseCidr } from '../policy/cidr.js';
 import type { Cidr, EntityMatch, PolicySet } from '../policy/model.js';
+import { serviceReferences } from '../policy/views.js';
 import { type AddressSpace, CidrSet } from './address-space.js';
 import { type EvalContext, NO, type Tri } from './context.js';
 
@@ -23,15 +24,11 @@ export class ServiceMatches {
   private readonly cidrByIp = new Map<string, Cidr>();
 
   constructor(set: PolicySet, cluster: ClusterView) {
-    for (const p of set.policies) {
-      for (const r of [...p.ingress, ...p.egress]) {
-        for (const ref of [r.source.services, r.destination.services]) {
-          if (ref === undefined || this.services.has(keyOf(ref))) continue;
-          const endpoints = cluster.serviceEndpoints(ref.namespace, ref.name);
-          this.services.set(keyOf(ref), endpoints);
-          for (const ip of endpoints?.addresses ?? []) this.cidrOf(ip);
-        }
-      }
+    for (const { service } of serviceReferences(set)) {
+      if (this.services.has(keyOf(service))) continue;
+      const endpoints = cluster.serviceEndpoints(service.namespace, service.name);
+      this.services.set(keyOf(service), endpoints);
+      for (const ip of endpoints?.addresses ?? []) this.cidrOf(ip);
     }
   }
 

@@ -11,7 +11,7 @@
  */
 import { diagnostic, type Diagnostic } from './diagnostics.js';
 import { ENFORCED_KIND } from './identity.js';
-import type { FelixConfig, NetworkSet, Policy, PolicySet, Tier } from './model.js';
+import type { Direction, EntityMatch, FelixConfig, NetworkSet, Policy, PolicySet, Rule, Tier } from './model.js';
 
 export function currentView(set: PolicySet): PolicySet {
   return view(set, set.policies.filter((p) => p.staged === null));
@@ -59,18 +59,30 @@ export function checkTierReferences(set: PolicySet): Diagnostic[] {
  */
 export function checkServiceReferences(set: PolicySet, hasEndpoints: (namespace: string, name: string) => boolean): Diagnostic[] {
   const out: Diagnostic[] = [];
-  for (const p of set.policies) {
+  for (const { policy, direction, rule, side, service } of serviceReferences(set)) {
+    if (rule.origin === undefined || hasEndpoints(service.namespace, service.name)) continue;
+    const message = `${direction}[${rule.index}] of policy ${policy.name} matches ${side}.services ${service.namespace}/${service.name}, of which the inventory holds no EndpointSlice; flows reaching it get verdict unknown`;
+    out.push(diagnostic('service-without-endpoints', message, { ...rule.origin, path: '' }));
+  }
+  return out;
+}
+
+/** Every `services` match of the set's rules, with where it stands. */
+export function* serviceReferences(set: PolicySet): Iterable<{
+  readonly policy: Policy;
+  readonly direction: Direction;
+  readonly rule: Rule;
+  readonly side: 'source' | 'destination';
+  readonly service: NonNullable<EntityMatch['services']>;
+}> {
+  for (const policy of set.policies) {
     for (const direction of ['ingress', 'egress'] as const) {
-      for (const r of p[direction]) {
-        for (const [side, ref] of [['source', r.source.services], ['destination', r.destination.services]] as const) {
-          if (ref === undefined || r.origin === undefined || hasEndpoints(ref.namespace, ref.name)) continue;
-          const message = `${direction}[${r.index}] of policy ${p.name} matches ${side}.services ${ref.namespace}/${ref.name}, of which the inventory holds no EndpointSlice; flows reaching it get verdict unknown`;
-          out.push(diagnostic('service-without-endpoints', message, { ...r.origin, path: '' }));
-        }
+      for (const rule of policy[direction]) {
+        if (rule.source.services !== undefined) yield { policy, direction, rule, side: 'source', service: rule.source.services };
+        if (rule.destination.services !== undefined) yield { policy, direction, rule, side: 'destination', service: rule.destination.services };
       }
     }
   }
-  return out;
 }
 
 /** A Tier for every tier the policies name: a missing one gets Calico's defaults (order nil = last, Deny). */
