@@ -32,8 +32,8 @@ const nextId = (): number => ++lastId;
 
 /**
  * The inventory from the loader's inventory resources (Pods, Namespaces, ServiceAccounts, WorkloadEndpoints,
- * HostEndpoints, EndpointSlices; kubectl `List`s already flattened). A WorkloadEndpoint of a pod that is also loaded as a Pod is
- * left out: the Pod is the source Calico converts from.
+ * HostEndpoints, EndpointSlices; kubectl `List`s already flattened). A WorkloadEndpoint of a pod that is also
+ * loaded as a Pod is left out: the Pod is the source Calico converts from.
  */
 export function buildInventory(resources: readonly RawResource[], options: InventoryOptions = {}): Inventory {
   const diagnostics: Diagnostic[] = [];

@@ -305,11 +305,10 @@ export function observeEndpointSlice(r: RawResource, diagnostics: Diagnostic[]):
   const read = new Reader(r, diagnostics);
   const namespace = r.metadata.namespace ?? 'default';
   const service = r.metadata.labels[SERVICE_NAME_LABEL];
-  const addresses: string[] = [];
+  const addresses = new Set<string>();
   read.list('endpoints').forEach((e, i) => {
     const list = e !== null && typeof e === 'object' ? (e as { addresses?: unknown }).addresses : undefined;
-    if (!Array.isArray(list)) return;
-    for (const ip of read.ips(list, `endpoints[${i}].addresses`)) if (!addresses.includes(ip)) addresses.push(ip);
+    if (Array.isArray(list)) for (const ip of read.ips(list, `endpoints[${i}].addresses`)) addresses.add(ip);
   });
   const numbered: { protocol: number; port: number }[] = [];
   read.list('ports').forEach((p, i) => {
@@ -329,7 +328,7 @@ export function observeEndpointSlice(r: RawResource, diagnostics: Diagnostic[]):
   return {
     key: `${namespace}/${r.metadata.name}`,
     service: service === undefined || service === '' ? undefined : `${namespace}/${service}`,
-    endpoints: { addresses, ports: addresses.flatMap((ip) => numbered.map((p) => ({ ip, ...p }))) },
+    endpoints: { addresses: [...addresses], ports: [...addresses].flatMap((ip) => numbered.map((p) => ({ ip, ...p }))) },
   };
 }
 

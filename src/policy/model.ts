@@ -147,9 +147,9 @@ export interface NetworkSet {
 }
 
 /**
- * A FelixConfiguration, as far as it decides flows: its failsafe ports and what a pod may send to its own node. Felix reads `default` for every node and
- * `node.<name>` for one node, a field set there winning over the same field in `default`; a field set nowhere
- * takes Felix's built-in value (engine/failsafe.ts).
+ * A FelixConfiguration, as far as it decides flows: its failsafe ports and what a pod may send to its own node.
+ * Felix reads `default` for every node and `node.<name>` for one node, a field set there winning over the same
+ * field in `default` (policy/felix-config.ts felixSetting); a field set nowhere takes Felix's built-in value.
  */
 export interface FelixConfig {
   readonly name: string;
