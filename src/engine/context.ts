@@ -7,7 +7,7 @@
 import type { FlowRecord } from '../flows/record.js';
 import type { Endpoint } from '../inventory/endpoint.js';
 import { type AddressSpace, type CidrSet, NO_ADDRESS, NOT_AN_ADDRESS } from './address-space.js';
-import type { LocalPath } from './local-host.js';
+import type { LocalPathAt } from './local-host.js';
 import type { EndpointClass } from './subject.js';
 
 export const NO = 0;
@@ -90,7 +90,7 @@ export class EvalContext {
   readonly src = new Side('source');
   readonly dst = new Side('destination');
   /** Set when the flow runs between a pod and its own node (engine/local-host.ts). */
-  local: { readonly path: LocalPath; readonly node: string } | undefined = undefined;
+  local: LocalPathAt | undefined = undefined;
 
   constructor(private readonly space: AddressSpace) {}
 

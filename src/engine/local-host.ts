@@ -20,6 +20,12 @@ import type { Decider } from './verdict.js';
 
 export type LocalPath = 'workload-to-host' | 'host-to-workload';
 
+/** A local path and the node it runs on. */
+export interface LocalPathAt {
+  readonly path: LocalPath;
+  readonly node: string;
+}
+
 /** Path codes, by which `PATHS` names them. */
 const NO_PATH = 0;
 const WORKLOAD_TO_HOST_PATH = 1;
@@ -36,17 +42,22 @@ export class LocalPaths {
   private info = new Int32Array(1024);
   private readonly nodeNumbers = new Map<string, number>();
   private readonly nodeNames: string[] = [''];
+  private readonly pathsAt = new Map<number, LocalPathAt>();
 
   /** Whether a flow between these peers takes a local path. */
   isLocal(src: Peer, dst: Peer): boolean {
     return this.code(src, dst) !== NO_PATH;
   }
 
-  /** The path of a flow between these peers, and its node; undefined for every other flow. */
-  of(src: Peer, dst: Peer): { readonly path: LocalPath; readonly node: string } | undefined {
+  /** The path of a flow between these peers, and its node (one object per path and node); undefined for others. */
+  of(src: Peer, dst: Peer): LocalPathAt | undefined {
     const code = this.code(src, dst);
     if (code === NO_PATH || src.kind !== 'endpoint') return undefined;
-    return { path: PATHS[code]!, node: this.nodeNames[this.infoOf(src) >> 1]! };
+    const node = this.infoOf(src) >> 1;
+    const key = node * PATHS.length + code;
+    let at = this.pathsAt.get(key);
+    if (at === undefined) this.pathsAt.set(key, (at = Object.freeze({ path: PATHS[code]!, node: this.nodeNames[node]! })));
+    return at;
   }
 
   /** One of the path codes. */
