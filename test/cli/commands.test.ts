@@ -10,6 +10,36 @@ async function tmp(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'flowaudit-cli-'));
 }
 
+const HOST_ENDPOINT_N1 =
+  'apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: n1-eth0, labels: {role: node}}\nspec: {node: n1, interfaceName: eth0, expectedIPs: [192.168.0.1]}';
+
+function felixConfig(spec: string): string {
+  return `apiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata: {name: default}\nspec: {${spec}}\n`;
+}
+
+/**
+ * Replays TCP flows (the fields given over one time and source port) against YAML documents written to
+ * cluster.yaml, and a change when given, in a fresh folder: the run and its result rows.
+ */
+async function replayDocuments(opts: { policies: string[]; change?: string; flows: Record<string, unknown>[] }) {
+  const dir = await tmp();
+  const cluster = join(dir, 'cluster.yaml');
+  await writeFile(cluster, opts.policies.join('\n---\n'));
+  const flows = join(dir, 'flows.jsonl');
+  const base = { time: '2026-03-02T00:00:00.000Z', src_port: 40000, proto: 'TCP' };
+  await writeFile(flows, opts.flows.map((f) => `${JSON.stringify({ ...base, ...f })}\n`).join(''));
+  const out = join(dir, 'results.jsonl');
+  const args = ['replay', '--flows', flows, '--policies', cluster, '--out', out];
+  if (opts.change !== undefined) {
+    const change = join(dir, 'change.yaml');
+    await writeFile(change, opts.change);
+    args.push('--change', change);
+  }
+  const r = await runCapture(args);
+  const rows = r.code === 0 ? (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>) : [];
+  return { r, rows };
+}
+
 describe('replay', () => {
   it('writes one row per good flow in input order, dead-letters the bad line, and classifies against the change', async () => {
     const dir = await tmp();
@@ -34,25 +64,14 @@ describe('replay', () => {
   });
 
   it('takes the failsafe ports from a FelixConfiguration, and a change to them shows as would-block', async () => {
-    const dir = await tmp();
-    const cluster = join(dir, 'cluster.yaml');
-    await writeFile(
-      cluster,
-      [
-        'apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: n1-eth0, labels: {role: node}}\nspec: {node: n1, interfaceName: eth0, expectedIPs: [192.168.0.1]}',
-        'apiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata: {name: default}\nspec: {failsafeInboundHostPorts: [{protocol: TCP, port: 2222}]}',
-      ].join('\n---\n'),
-    );
-    const change = join(dir, 'change.yaml');
-    await writeFile(change, 'apiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata: {name: default}\nspec: {failsafeInboundHostPorts: []}\n');
-    const flows = join(dir, 'flows.jsonl');
-    const flow = (port: number) => JSON.stringify({ time: '2026-03-02T00:00:00.000Z', src_ip: '198.51.100.7', src_port: 40000, dst_ip: '192.168.0.1', dst_port: port, proto: 'TCP' });
-    await writeFile(flows, `${flow(2222)}\n${flow(22)}\n`);
-    const out = join(dir, 'results.jsonl');
-    const r = await runCapture(['replay', '--flows', flows, '--policies', cluster, '--change', change, '--out', out]);
+    const flow = (port: number) => ({ src_ip: '198.51.100.7', dst_ip: '192.168.0.1', dst_port: port });
+    const { r, rows } = await replayDocuments({
+      policies: [HOST_ENDPOINT_N1, felixConfig('failsafeInboundHostPorts: [{protocol: TCP, port: 2222}]')],
+      change: felixConfig('failsafeInboundHostPorts: []'),
+      flows: [flow(2222), flow(22)],
+    });
     expect(r.stderr).toContain('replayed 2 flows');
     expect(r.code).toBe(0);
-    const rows = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rows.map((x) => [x.rule, x.class])).toEqual([
       ['egress=allow@(no-endpoint); ingress=allow@(failsafe)/TCP:2222', 'would-block'],
       ['egress=allow@(no-endpoint); ingress=deny@(host-default-deny)/host:n1/eth0', 'unchanged-deny'],
@@ -60,29 +79,20 @@ describe('replay', () => {
   });
 
   it("decides a pod's traffic to its own node by DefaultEndpointToHostAction, and a change to it shows as would-block", async () => {
-    const dir = await tmp();
-    const cluster = join(dir, 'cluster.yaml');
-    const felix = (action: string) => `apiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata: {name: default}\nspec: {defaultEndpointToHostAction: ${action}}\n`;
-    await writeFile(
-      cluster,
-      [
-        'apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: n1-eth0, labels: {role: node}}\nspec: {node: n1, interfaceName: eth0, expectedIPs: [192.168.0.1]}',
+    const flow = (src: string, dst: string) => ({ src_ip: src, dst_ip: dst, dst_port: 10250 });
+    const { r, rows } = await replayDocuments({
+      policies: [
+        HOST_ENDPOINT_N1,
         'apiVersion: v1\nkind: Namespace\nmetadata: {name: prod}',
         'apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: prod}\nspec: {nodeName: n1}\nstatus: {podIP: 10.0.0.1}',
         'apiVersion: v1\nkind: Pod\nmetadata: {name: api, namespace: prod}\nspec: {nodeName: n2}\nstatus: {podIP: 10.0.0.2}',
-        felix('Accept'),
-      ].join('\n---\n'),
-    );
-    const change = join(dir, 'change.yaml');
-    await writeFile(change, felix('Drop'));
-    const flows = join(dir, 'flows.jsonl');
-    const flow = (src: string, dst: string) => JSON.stringify({ time: '2026-03-02T00:00:00.000Z', src_ip: src, src_port: 40000, dst_ip: dst, dst_port: 10250, proto: 'TCP' });
-    await writeFile(flows, `${flow('10.0.0.1', '192.168.0.1')}\n${flow('10.0.0.2', '192.168.0.1')}\n${flow('192.168.0.1', '10.0.0.1')}\n`);
-    const out = join(dir, 'results.jsonl');
-    const r = await runCapture(['replay', '--flows', flows, '--policies', cluster, '--change', change, '--out', out]);
+        felixConfig('defaultEndpointToHostAction: Accept'),
+      ],
+      change: felixConfig('defaultEndpointToHostAction: Drop'),
+      flows: [flow('10.0.0.1', '192.168.0.1'), flow('10.0.0.2', '192.168.0.1'), flow('192.168.0.1', '10.0.0.1')],
+    });
     expect(r.stderr).toContain('replayed 3 flows');
     expect(r.code).toBe(0);
-    const rows = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rows.map((x) => [x.rule, x.proposed_rule, x.class])).toEqual([
       // web runs on n1: its traffic to n1 is Felix's DefaultEndpointToHostAction's, not the host endpoint's.
       ['egress=allow@(profile)/kns.prod; ingress=allow@(endpoint-to-host)/Accept', 'egress=allow@(profile)/kns.prod; ingress=deny@(endpoint-to-host)/Drop', 'would-block'],
@@ -94,28 +104,21 @@ describe('replay', () => {
   });
 
   it('decides Calico rules that match services from the EndpointSlices in the inventory', async () => {
-    const dir = await tmp();
-    const cluster = join(dir, 'cluster.yaml');
-    await writeFile(
-      cluster,
-      [
+    const flow = (port: number) => ({ src_ip: '10.0.0.1', dst_ip: '10.0.0.2', dst_port: port });
+    const { r, rows } = await replayDocuments({
+      policies: [
         'apiVersion: v1\nkind: Namespace\nmetadata: {name: prod}',
         'apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: prod, labels: {app: web}}\nstatus: {podIP: 10.0.0.1}',
         'apiVersion: v1\nkind: Pod\nmetadata: {name: api, namespace: prod, labels: {app: api}}\nstatus: {podIP: 10.0.0.2}',
         'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: api-x, namespace: prod, labels: {kubernetes.io/service-name: api}}\naddressType: IPv4\nendpoints: [{addresses: [10.0.0.2]}]\nports: [{name: http, port: 8080}]',
         'apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: web-out, namespace: prod}\nspec:\n  selector: app == "web"\n  types: [Egress]\n  egress:\n    - {action: Allow, destination: {services: {name: api}}}\n    - {action: Allow, destination: {services: {name: db}}}',
-      ].join('\n---\n'),
-    );
-    const flows = join(dir, 'flows.jsonl');
-    const flow = (port: number) => JSON.stringify({ time: '2026-03-02T00:00:00.000Z', src_ip: '10.0.0.1', src_port: 40000, dst_ip: '10.0.0.2', dst_port: port, proto: 'TCP' });
-    await writeFile(flows, `${flow(8080)}\n${flow(9090)}\n`);
-    const out = join(dir, 'results.jsonl');
-    const r = await runCapture(['replay', '--flows', flows, '--policies', cluster, '--out', out]);
+      ],
+      flows: [flow(8080), flow(9090)],
+    });
     expect(r.code).toBe(0);
     // Said before the replay: the rule that names the db Service will be unknown, and why.
     expect(r.stderr).toMatch(/cluster\.yaml:\d+:\d+: warning service-without-endpoints: egress\[1\] of policy web-out matches destination\.services prod\/db, of which the inventory holds no EndpointSlice/);
     expect(r.stderr).not.toContain('prod/api');
-    const rows = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rows.map((x) => [x.rule, x.reason])).toEqual([
       ['egress=allow@default/prod/default.web-out#0; ingress=allow@(profile)/kns.prod', undefined],
       // Not the api Service's port; the db Service has no EndpointSlice in the inventory.
