@@ -307,12 +307,17 @@ export function observeEndpointSlice(r: RawResource, diagnostics: Diagnostic[]):
   const service = r.metadata.labels[SERVICE_NAME_LABEL];
   const addresses = new Set<string>();
   read.list('endpoints').forEach((e, i) => {
-    const list = e !== null && typeof e === 'object' ? (e as { addresses?: unknown }).addresses : undefined;
-    if (Array.isArray(list)) for (const ip of read.ips(list, `endpoints[${i}].addresses`)) addresses.add(ip);
+    const at = `endpoints[${i}]`;
+    if (e === null || typeof e !== 'object') return read.report('wrong-type', `${at} is not a mapping`, at);
+    const list = (e as { addresses?: unknown }).addresses;
+    if (list === undefined) return read.report('missing-field', `${at}.addresses is required`, `${at}.addresses`);
+    if (!Array.isArray(list)) return read.report('wrong-type', `${at}.addresses is not a list`, `${at}.addresses`);
+    for (const ip of read.ips(list, `${at}.addresses`)) addresses.add(ip);
   });
   const numbered: { protocol: number; port: number }[] = [];
   read.list('ports').forEach((p, i) => {
-    const o = p !== null && typeof p === 'object' ? (p as Record<string, unknown>) : {};
+    if (p === null || typeof p !== 'object') return read.report('wrong-type', `ports[${i}] is not a mapping`, `ports[${i}]`);
+    const o = p as Record<string, unknown>;
     if (o.port === undefined || o.port === null) return;
     if (!Number.isInteger(o.port) || (o.port as number) < 1 || (o.port as number) > 65535) {
       read.report('bad-port', `port ${JSON.stringify(o.port)} is not 1-65535`, `ports[${i}].port`);

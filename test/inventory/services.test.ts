@@ -36,8 +36,8 @@ apiVersion: discovery.k8s.io/v1
 kind: EndpointSlice
 metadata: {name: broken-1, namespace: prod, labels: {kubernetes.io/service-name: broken}}
 addressType: IPv4
-endpoints: [{addresses: [10.0.0.400, 10.0.0.5]}]
-ports: [{port: 70000}, {port: 81, protocol: tcp}, {port: 82}]
+endpoints: [{addresses: [10.0.0.400, 10.0.0.5]}, 10.0.0.6, {conditions: {ready: true}}, {addresses: 10.0.0.7}]
+ports: [{port: 70000}, {port: 81, protocol: tcp}, {port: 82}, 83]
 `;
 
 describe('EndpointSlices', () => {
@@ -66,11 +66,15 @@ describe('EndpointSlices', () => {
     expect(inventory.serviceEndpoints('prod', 'nothing')).toBeUndefined();
   });
 
-  it('bad addresses, ports and protocols are reported with their path and left out', () => {
+  it('bad addresses, ports, protocols and shapes are reported with their path and left out', () => {
     expect(inventory.diagnostics.map((d) => [d.code, d.path])).toEqual([
       ['bad-cidr', 'endpoints[0].addresses[0]'],
+      ['wrong-type', 'endpoints[1]'],
+      ['missing-field', 'endpoints[2].addresses'],
+      ['wrong-type', 'endpoints[3].addresses'],
       ['bad-port', 'ports[0].port'],
       ['bad-protocol', 'ports[1].protocol'],
+      ['wrong-type', 'ports[3]'],
     ]);
     expect(inventory.serviceEndpoints('prod', 'broken')).toEqual({ addresses: ['10.0.0.5'], ports: [{ ip: '10.0.0.5', protocol: 6, port: 82 }] });
   });
