@@ -127,7 +127,7 @@ function endpointToHostDecider(action: EndpointToHostAction | undefined): Decide
         kind: 'endpoint-to-host',
         action,
         reason:
-          'no FelixConfiguration sets defaultEndpointToHostAction (Felix defaults to Drop; calico-node is often deployed with FELIX_DEFAULTENDPOINTTOHOSTACTION=ACCEPT, which flowaudit cannot see)',
+          'neither a FelixConfiguration nor the calico-node DaemonSet sets defaultEndpointToHostAction (Felix defaults to Drop, but calico-node is usually deployed with FELIX_DEFAULTENDPOINTTOHOSTACTION=ACCEPT: give its DaemonSet with the policies)',
       };
   }
 }

@@ -80,11 +80,19 @@ function endpointToHostAction(spec: FieldMap): EndpointToHostAction | undefined 
 }
 
 /**
- * A Felix setting for one node (undefined: every node without a configuration of its own): the field of
- * `node.<name>` over the same field of `default`; undefined when neither sets it, and Felix uses its built-in value.
+ * A Felix setting for one node (undefined: every node without a configuration of its own), as Felix ranks its
+ * sources (felix/config/config_params.go): calico-node's environment (policy/felix-env.ts), then `node.<name>`,
+ * then `default`; undefined when none sets it, and Felix uses its built-in value.
  */
 export function felixSetting<T>(configs: readonly FelixConfig[], node: string | undefined, field: (c: FelixConfig) => T | undefined): T | undefined {
-  const own = node === undefined ? undefined : configs.find((c) => c.node === node);
-  const global = configs.find((c) => c.node === undefined);
-  return (own === undefined ? undefined : field(own)) ?? (global === undefined ? undefined : field(global));
+  const ranked = [
+    configs.find((c) => c.environment === true),
+    node === undefined ? undefined : configs.find((c) => c.node === node),
+    configs.find((c) => c.node === undefined && c.environment !== true),
+  ];
+  for (const c of ranked) {
+    const value = c === undefined ? undefined : field(c);
+    if (value !== undefined) return value;
+  }
+  return undefined;
 }

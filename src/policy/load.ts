@@ -11,6 +11,7 @@ import { FieldMap, isMapping, ResourceCheck } from './fields.js';
 import { readSourceTexts, type SourceText } from './files.js';
 import { convertKubernetesPolicy } from './kubernetes.js';
 import { convertFelixConfig } from './felix-config.js';
+import { convertCalicoNodeDaemonSet } from './felix-env.js';
 import { BUILTIN_TIERS, type FelixConfig, type NetworkSet, type Origin, type Policy, type PolicySet, type Tier } from './model.js';
 import { convertNetworkSet } from './network-set.js';
 import { childPath, itemPath } from './path.js';
@@ -97,6 +98,7 @@ const CONVERTERS: ReadonlyMap<string, ReadonlyMap<string, Converter>> = new Map(
     ]),
   ],
   ['policy.networking.k8s.io/v1alpha2', new Map([['ClusterNetworkPolicy', policy((r) => convertAdminPolicy(r, 'ClusterNetworkPolicy'))]])],
+  ['apps/v1', new Map<string, Converter>([['DaemonSet', (r) => wrap(convertCalicoNodeDaemonSet(r), (config) => ({ kind: 'felix', config }))]])],
   ['discovery.k8s.io/v1', new Map([['EndpointSlice', inventory('EndpointSlice', 'namespaced')]])],
   [
     'v1',
@@ -109,7 +111,7 @@ const CONVERTERS: ReadonlyMap<string, ReadonlyMap<string, Converter>> = new Map(
 ]);
 
 /** Inventory kinds are passed on as written, so their top-level fields are not checked here. */
-const PASSED_THROUGH = new Set(['Pod', 'Namespace', 'ServiceAccount', 'HostEndpoint', 'WorkloadEndpoint', 'EndpointSlice']);
+const PASSED_THROUGH = new Set(['Pod', 'Namespace', 'ServiceAccount', 'HostEndpoint', 'WorkloadEndpoint', 'EndpointSlice', 'DaemonSet']);
 
 function wrap<T>(value: T | undefined, make: (v: T) => Loaded): Loaded | undefined {
   return value === undefined ? undefined : make(value);
@@ -181,6 +183,10 @@ class Loader {
       check.report('duplicate-resource', `${kind} ${displayName(loaded)} is already defined at ${at}; this one is ignored`, childPath(childPath(path, 'metadata'), 'name'));
       return;
     }
+    if (loaded.kind === 'felix' && loaded.config.environment === true && this.felix.some((c) => c.environment === true)) {
+      check.report('felix-env-unused', `a second calico-node DaemonSet (${displayName(loaded)}): the environment of the first one loaded is used`, path);
+      return;
+    }
     this.identities.set(identity, doc.origin(path));
     this.add(loaded);
   }
@@ -221,7 +227,7 @@ function identityOf(loaded: Loaded): string {
     case 'network-set':
       return `${loaded.set.namespace === undefined ? 'GlobalNetworkSet' : 'NetworkSet'}|${loaded.set.namespace ?? '-'}/${loaded.set.name}`;
     case 'felix':
-      return `FelixConfiguration|${loaded.config.name}`;
+      return `${loaded.config.environment === true ? 'DaemonSet' : 'FelixConfiguration'}|${loaded.config.name}`;
     case 'inventory':
       return `${loaded.resource.kind}|${loaded.resource.metadata.namespace ?? '-'}/${loaded.resource.metadata.name}`;
   }

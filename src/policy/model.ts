@@ -153,8 +153,13 @@ export interface NetworkSet {
  */
 export interface FelixConfig {
   readonly name: string;
-  /** The node of a `node.<name>` configuration; undefined for `default`. */
+  /** The node of a `node.<name>` configuration; undefined for `default` and for the environment. */
   readonly node: string | undefined;
+  /**
+   * Present for the calico-node DaemonSet's FELIX_* environment variables (policy/felix-env.ts), which every node's
+   * Felix reads over every FelixConfiguration; absent for a FelixConfiguration.
+   */
+  readonly environment?: true;
   /** `spec.failsafeInboundHostPorts`; undefined when not set here. */
   readonly failsafeInbound: readonly FailsafePort[] | undefined;
   /** `spec.failsafeOutboundHostPorts`; undefined when not set here. */

@@ -103,6 +103,27 @@ describe('replay', () => {
     ]);
   });
 
+  it("reads the calico-node DaemonSet's FELIX_* environment over the FelixConfiguration", async () => {
+    const calicoNode = (action: string) =>
+      `apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: calico-node, namespace: calico-system}\nspec:\n  template:\n    spec:\n      containers:\n        - name: calico-node\n          env: [{name: FELIX_DEFAULTENDPOINTTOHOSTACTION, value: ${action}}]`;
+    const { r, rows } = await replayDocuments({
+      policies: [
+        HOST_ENDPOINT_N1,
+        'apiVersion: v1\nkind: Namespace\nmetadata: {name: prod}',
+        'apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: prod}\nspec: {nodeName: n1}\nstatus: {podIP: 10.0.0.1}',
+        felixConfig('defaultEndpointToHostAction: Drop'),
+        calicoNode('ACCEPT'),
+      ],
+      // The same DaemonSet with another value: --change replaces it.
+      change: calicoNode('RETURN'),
+      flows: [{ src_ip: '10.0.0.1', dst_ip: '192.168.0.1', dst_port: 10250 }],
+    });
+    expect(r.code).toBe(0);
+    expect(rows.map((x) => [x.rule, x.proposed_rule, x.proposed_verdict])).toEqual([
+      ['egress=allow@(profile)/kns.prod; ingress=allow@(endpoint-to-host)/Accept', 'egress=allow@(profile)/kns.prod; ingress=unknown@(endpoint-to-host)/Return', 'unknown'],
+    ]);
+  });
+
   it('decides Calico rules that match services from the EndpointSlices in the inventory', async () => {
     const flow = (port: number) => ({ src_ip: '10.0.0.1', dst_ip: '10.0.0.2', dst_port: port });
     const { r, rows } = await replayDocuments({
@@ -202,6 +223,6 @@ describe('validate', () => {
   it('exits 0 on clean files', async () => {
     const r = await runCapture(['validate', '--policies', `${F}/cluster.yaml`]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toBe('1 policies, 0 network sets, 0 FelixConfigurations, 3 inventory resources: 0 errors, 0 warnings\n');
+    expect(r.stderr).toBe('1 policies, 0 network sets, 0 Felix configurations (FelixConfiguration, calico-node environment), 3 inventory resources: 0 errors, 0 warnings\n');
   });
 });

@@ -192,7 +192,7 @@ describe('a pod and its own node (felix/rules/static.go: cali-wl-to-host, and th
   it('says why an unset or Return action is unknown', () => {
     const reasonOf = (felix: FelixConfig[]) => compile(policySet([], { felix }), view).evaluate(flow(), at(onN1), at(n1)).reason;
     expect(reasonOf(withAction('Return'))).toBe("ingress: DefaultEndpointToHostAction is Return: the node's own iptables INPUT rules decide");
-    expect(reasonOf(withAction(undefined))).toMatch(/^ingress: no FelixConfiguration sets defaultEndpointToHostAction \(Felix defaults to Drop;/);
+    expect(reasonOf(withAction(undefined))).toMatch(/^ingress: neither a FelixConfiguration nor the calico-node DaemonSet sets defaultEndpointToHostAction \(Felix defaults to Drop, /);
   });
 
   it('the egress policy still applies first: a denied egress is denied whatever the action', () => {
@@ -212,6 +212,20 @@ describe('a pod and its own node (felix/rules/static.go: cali-wl-to-host, and th
     const felix = [felixConfig('default', {}, 'Drop'), felixConfig('node.n1', {}, 'Accept')];
     expect(decideWith(felix, {}, at(onN1), at(n1))[1]).toBe('ingress=allow@(endpoint-to-host)/Accept');
     expect(decideWith(felix, {}, at(onN2), at(n2))[1]).toBe('ingress=deny@(endpoint-to-host)/Drop');
+  });
+
+  it("calico-node's environment wins over every FelixConfiguration, for the action and the failsafe ports", () => {
+    const environment: FelixConfig = { ...felixConfig('default', { inbound: [{ protocol: TCP, port: 2222 }] }, 'Accept'), name: 'calico-system/calico-node', environment: true };
+    const felix = [felixConfig('default', {}, 'Drop'), felixConfig('node.n1', { inbound: [{ protocol: TCP, port: 22 }] }, 'Return'), environment];
+    expect(decideWith(felix, {}, at(onN1), at(n1))[1]).toBe('ingress=allow@(endpoint-to-host)/Accept');
+    expect(decideWith(felix, {}, at(onN2), at(n2))[1]).toBe('ingress=allow@(endpoint-to-host)/Accept');
+    expect(decideWith(felix, { dst_port: 2222 }, outside, at(n1))[1]).toBe('ingress=allow@(failsafe)/TCP:2222');
+    expect(decideWith(felix, { dst_port: 22 }, outside, at(n1))[1]).toBe('ingress=deny@(host-default-deny)/host:n1/*');
+    // A setting the environment leaves unset falls back to node.<name>, then default.
+    const actionOnly: FelixConfig = { ...felixConfig('default', {}, 'Accept'), name: 'calico-system/calico-node', environment: true };
+    const fallback = [felixConfig('node.n1', { inbound: [{ protocol: TCP, port: 22 }] }), actionOnly];
+    expect(decideWith(fallback, { dst_port: 22 }, outside, at(n1))[1]).toBe('ingress=allow@(failsafe)/TCP:22');
+    expect(decideWith(fallback, { dst_port: 6443 }, outside, at(n1))[1]).toBe('ingress=deny@(host-default-deny)/host:n1/*');
   });
 
   it('a host-networked pod on the node is the node too', () => {
