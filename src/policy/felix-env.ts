@@ -12,10 +12,10 @@
  * A value Felix refuses would stop calico-node (these settings are die-on-fail): it is an error here.
  * A value from `valueFrom` (a ConfigMap, a Secret) is not in the manifest: a warning says it was not read.
  */
+import { PROTO } from '../flows/record.js';
 import { parseCidr } from './cidr.js';
 import type { FieldMap } from './fields.js';
 import type { EndpointToHostAction, FailsafePort, FelixConfig } from './model.js';
-import { PROTO } from '../flows/record.js';
 import { readMetadata } from './resource.js';
 
 const CONTAINER = 'calico-node';
