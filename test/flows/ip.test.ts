@@ -33,6 +33,8 @@ describe('ipv4Number and ipv4NumberOfBytes', () => {
     let seed = 7;
     const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
     let addresses = 0;
+    // Disagreements are gathered and compared once: 200,000 expect() calls took over 5 s on a busy CI machine.
+    const wrong: [string, number, number, number][] = [];
     for (let n = 0; n < 100_000; n++) {
       const groups = Array.from({ length: next() < 0.8 ? 4 : 3 + Math.floor(next() * 3) }, () =>
         next() < 0.7 ? String(Math.floor(next() * 256)) : String(Math.floor(next() * 10_000)).padStart(Math.floor(next() * 5), '0'),
@@ -40,9 +42,11 @@ describe('ipv4Number and ipv4NumberOfBytes', () => {
       const text = groups.join('.');
       const expected = reference(text);
       if (expected >= 0) addresses++;
-      expect(ipv4Number(text), text).toBe(expected);
-      expect(ipv4NumberOfBytes(Buffer.from(text), 0, text.length), text).toBe(expected);
+      const fromText = ipv4Number(text);
+      const fromBytes = ipv4NumberOfBytes(Buffer.from(text), 0, text.length);
+      if (fromText !== expected || fromBytes !== expected) wrong.push([text, expected, fromText, fromBytes]);
     }
+    expect(wrong).toEqual([]);
     expect(addresses).toBeGreaterThan(20_000);
   });
 });
