@@ -21,11 +21,15 @@ export function proposedView(set: PolicySet): PolicySet {
   return view(set, applyStaged(set.policies));
 }
 
+/** The overlay key of calico-node's environment (FelixConfiguration names never hold a `/`, so none collides). */
+const ENVIRONMENT_KEY = 'calico-node/';
+
 /**
  * `base` with `change` applied. Every identity the change mentions is decided by the change alone: base
  * policies with that id (enforced or staged) go, and the change's policy takes their place (a staged Set
  * counts as the policy it stages; a staged Delete leaves nothing). Base staged policies for other identities
- * stay staged. Tiers, network sets and FelixConfigurations merge by name, the change winning.
+ * stay staged. Tiers, network sets and Felix configurations merge by name, the change winning; a calico-node
+ * DaemonSet in the change replaces the base's whatever its namespace (a cluster runs one).
  */
 export function overlay(base: PolicySet, change: PolicySet): PolicySet {
   const touched = new Set(change.policies.map((p) => p.id));
@@ -35,7 +39,7 @@ export function overlay(base: PolicySet, change: PolicySet): PolicySet {
   const sets = new Map<string, NetworkSet>();
   for (const s of [...base.networkSets, ...change.networkSets]) sets.set(`${s.namespace ?? ''}/${s.name}`, s);
   const felix = new Map<string, FelixConfig>();
-  for (const c of [...base.felix, ...change.felix]) felix.set(c.name, c);
+  for (const c of [...base.felix, ...change.felix]) felix.set(c.environment === true ? ENVIRONMENT_KEY : c.name, c);
   return { tiers, policies, networkSets: [...sets.values()], felix: [...felix.values()] };
 }
 

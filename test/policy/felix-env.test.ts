@@ -2,6 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import { PROTO } from '../../src/flows/record.js';
 import { felixSetting } from '../../src/policy/felix-config.js';
+import { overlay } from '../../src/policy/views.js';
 import { at, codes, load, plain } from './helpers.js';
 
 /** A calico-node DaemonSet whose container has these env entries (YAML flow mappings). */
@@ -75,6 +76,14 @@ spec: {defaultEndpointToHostAction: Drop, failsafeInboundHostPorts: [{protocol: 
     expect(felixSetting(policySet.felix, 'n1', (c) => c.endpointToHost)).toBe('Accept');
     expect(felixSetting(policySet.felix, 'n1', (c) => c.failsafeInbound)).toEqual([{ protocol: PROTO.TCP, port: 22, net: undefined }]);
     expect(felixSetting(policySet.felix, 'n2', (c) => c.failsafeInbound)).toBeUndefined();
+  });
+
+  test('a calico-node DaemonSet in a change replaces the base one, in whatever namespace (a cluster runs one)', () => {
+    const base = load(daemonSet(['{name: FELIX_DEFAULTENDPOINTTOHOSTACTION, value: DROP}'])).policySet;
+    const change = load(daemonSet(['{name: FELIX_DEFAULTENDPOINTTOHOSTACTION, value: ACCEPT}']).replace('calico-system', 'kube-system')).policySet;
+    const merged = overlay(base, change);
+    expect(merged.felix.map((c) => [c.name, c.endpointToHost])).toEqual([['kube-system/calico-node', 'Accept']]);
+    expect(felixSetting(merged.felix, 'n1', (c) => c.endpointToHost)).toBe('Accept');
   });
 
   test.each([
