@@ -100,18 +100,30 @@ function isHost(e: Endpoint): boolean {
   return e.kind === 'host' || e.hostNetwork;
 }
 
-/** DefaultEndpointToHostAction by node: `node.<name>` over `default`; unset when neither sets it. */
+/**
+ * DefaultEndpointToHostAction by node, as felixSetting ranks the sources (calico-node's environment, `node.<name>`,
+ * `default`); unset when none sets it. Resolved once per node with a configuration of its own, like the failsafe
+ * ports (engine/failsafe.ts): flows between a pod and its node bypass the verdict cache.
+ */
 export class EndpointToHostConfig {
-  private readonly deciders = new Map<EndpointToHostAction | undefined, Decider>();
+  private readonly defaults: Decider;
+  private readonly byNode = new Map<string, Decider>();
 
-  constructor(private readonly configs: readonly FelixConfig[]) {}
+  constructor(configs: readonly FelixConfig[]) {
+    const deciders = new Map<EndpointToHostAction | undefined, Decider>();
+    const deciderOf = (node: string | undefined): Decider => {
+      const action = felixSetting(configs, node, (c) => c.endpointToHost);
+      let d = deciders.get(action);
+      if (d === undefined) deciders.set(action, (d = Object.freeze(endpointToHostDecider(action))));
+      return d;
+    };
+    this.defaults = deciderOf(undefined);
+    for (const c of configs) if (c.node !== undefined) this.byNode.set(c.node, deciderOf(c.node));
+  }
 
   /** The decider for traffic from a pod on `node` to that node, once its egress policy allowed it. */
   deciderFor(node: string): Decider {
-    const action = felixSetting(this.configs, node, (c) => c.endpointToHost);
-    let d = this.deciders.get(action);
-    if (d === undefined) this.deciders.set(action, (d = Object.freeze(endpointToHostDecider(action))));
-    return d;
+    return this.byNode.get(node) ?? this.defaults;
   }
 }
 
