@@ -2,9 +2,9 @@
  * Felix failsafe ports: traffic to or from a host endpoint on these ports is allowed before any policy is
  * consulted, "irrespective of the security policy" (felix/rules/endpoints.go jumps to the failsafe chains first;
  * workload endpoints have none). Defaults from felix/config/config_params.go; the FelixConfiguration fields
- * `failsafeInboundHostPorts` / `failsafeOutboundHostPorts` replace them, `node.<name>` over `default` for the
- * host endpoints of that node. An entry with a `net` is open to those remote addresses only: the source of
- * inbound traffic, the destination of outbound.
+ * `failsafeInboundHostPorts` / `failsafeOutboundHostPorts` and calico-node's `FELIX_FAILSAFE*HOSTPORTS` replace
+ * them, ranked as felixSetting ranks them (environment, `node.<name>`, `default`). An entry with a `net` is open
+ * to those remote addresses only: the source of inbound traffic, the destination of outbound.
  */
 import { protocolName } from '../flows/protocol.js';
 import { PROTO } from '../flows/record.js';
@@ -30,7 +30,7 @@ export const DEFAULT_FAILSAFE_PORTS: FailsafePorts = {
   outbound: [udp(53), udp(67), tcp(179), tcp(2379), tcp(2380), tcp(5473), tcp(6443), tcp(6666), tcp(6667)],
 };
 
-/** The failsafe ports of each node, from the set's FelixConfigurations. */
+/** The failsafe ports of each node, from the set's Felix configurations. */
 export class FailsafeConfig {
   private readonly defaults: FailsafeTable;
   /** Tables of the nodes that have a configuration of their own. */

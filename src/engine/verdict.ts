@@ -47,7 +47,8 @@ export type Decider =
   | { readonly kind: 'unknown-failsafe'; readonly protocol: number; readonly reason: string }
   /**
    * From a pod to its own node, after the pod's egress policy: the node's DefaultEndpointToHostAction. Drop
-   * denies and Accept allows; Return, and an action no FelixConfiguration sets, are unknown and carry the reason.
+   * denies and Accept allows; Return, and an action neither a FelixConfiguration nor calico-node's environment
+   * sets, are unknown and carry the reason.
    */
   | { readonly kind: 'endpoint-to-host'; readonly action: 'Drop' | 'Accept' }
   | { readonly kind: 'endpoint-to-host'; readonly action: 'Return' | undefined; readonly reason: string }

@@ -1,7 +1,8 @@
 /**
  * Calico FelixConfiguration (cluster-scoped): the failsafe ports and `defaultEndpointToHostAction`, the only fields
- * that decide flows here; Felix's other settings (dataplane, logging, timers) are not read. `default` applies to every node, `node.<name>` to that
- * node (api/pkg/apis/projectcalico/v3/felixconfig.go; Felix reads no other name).
+ * that decide flows here; Felix's other settings (dataplane, logging, timers) are not read. `default` applies to
+ * every node, `node.<name>` to that node (api/pkg/apis/projectcalico/v3/felixconfig.go; Felix reads no other
+ * name); calico-node's environment ranks above both (policy/felix-env.ts, felixSetting below).
  *
  * A failsafe entry is `{protocol, port, net}` ("Protocol and port must be specified"): protocol TCP or UDP in any
  * case (libcalico-go lower-cases it into Felix's port-list syntax, whose parser, felix/config/param_types.go,

@@ -147,9 +147,10 @@ export interface NetworkSet {
 }
 
 /**
- * A FelixConfiguration, as far as it decides flows: its failsafe ports and what a pod may send to its own node.
- * Felix reads `default` for every node and `node.<name>` for one node, a field set there winning over the same
- * field in `default` (policy/felix-config.ts felixSetting); a field set nowhere takes Felix's built-in value.
+ * A FelixConfiguration, or calico-node's FELIX_* environment, as far as it decides flows: the failsafe ports and
+ * what a pod may send to its own node. Felix reads `default` for every node and `node.<name>` for one node, a
+ * field set there winning over the same field in `default`, and the environment over both (policy/felix-config.ts
+ * felixSetting); a field set nowhere takes Felix's built-in value.
  */
 export interface FelixConfig {
   readonly name: string;
@@ -191,7 +192,7 @@ export interface PolicySet {
   /** Enforced and staged policies; which ones act depends on the view the engine compiles. */
   readonly policies: readonly Policy[];
   readonly networkSets: readonly NetworkSet[];
-  /** FelixConfiguration resources (their failsafe ports); none means Felix's defaults everywhere. */
+  /** FelixConfiguration resources and calico-node's environment; none means Felix's defaults everywhere. */
   readonly felix: readonly FelixConfig[];
 }
 
