@@ -85,17 +85,21 @@ export class CompiledPolicy {
    * "any pod").
    */
   selects(ep: SelectorSubject, selectorResult: (s: Selector) => boolean): boolean {
-    const p = this.policy;
-    if (p.namespace !== undefined) return ep.namespace === p.namespace && selectorResult(p.selector);
-    if (!selectorResult(p.selector)) return false;
-    if (p.namespaceSelector !== undefined && !namespaceSelectorMatches(p.namespaceSelector, ep)) return false;
-    const sa = p.serviceAccountSelector;
-    if (sa !== undefined) {
-      if (ep.serviceAccountLabels === undefined) return !sa.isAll && sa.matches(EMPTY_LABELS);
-      return sa.matches(ep.serviceAccountLabels);
-    }
-    return true;
+    return policySelects(this.policy, ep, selectorResult);
   }
+}
+
+/** CompiledPolicy.selects for any policy, compiled or not (`selectorResult` may cache by selector). */
+export function policySelects(p: Policy, ep: SelectorSubject, selectorResult: (s: Selector) => boolean): boolean {
+  if (p.namespace !== undefined) return ep.namespace === p.namespace && selectorResult(p.selector);
+  if (!selectorResult(p.selector)) return false;
+  if (p.namespaceSelector !== undefined && !namespaceSelectorMatches(p.namespaceSelector, ep)) return false;
+  const sa = p.serviceAccountSelector;
+  if (sa !== undefined) {
+    if (ep.serviceAccountLabels === undefined) return !sa.isAll && sa.matches(EMPTY_LABELS);
+    return sa.matches(ep.serviceAccountLabels);
+  }
+  return true;
 }
 
 /** The policies of one tier that apply to an endpoint in one direction, in order. */

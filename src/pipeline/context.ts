@@ -3,7 +3,7 @@
  * views, the inventory, and both views compiled. Shared by replay, explain and the daemon (and its reloads).
  */
 import { createHash, type Hash } from 'node:crypto';
-import { compilePolicySet, type CompiledPolicySet } from '../engine/index.js';
+import { compilePolicySet, type CompiledPolicySet, hostPathDiagnostics } from '../engine/index.js';
 import { buildInventory } from '../inventory/build.js';
 import type { Inventory } from '../inventory/inventory.js';
 import { parseInventoryArg, snapshotTimes } from '../inventory/snapshot-arg.js';
@@ -63,6 +63,8 @@ export async function loadAuditContext(sources: AuditSources): Promise<AuditCont
   const hasEndpoints = (namespace: string, name: string): boolean => inventory.serviceEndpoints(namespace, name) !== undefined;
   const noEndpoints = [current, ...(proposedSet === undefined ? [] : [proposedSet])].flatMap((s) => checkServiceReferences(s, hasEndpoints));
   diagnostics.push(...new Map(noEndpoints.map((d) => [formatDiagnostic(d), d])).values());
+  const hostPaths = [current, ...(proposedSet === undefined ? [] : [proposedSet])].flatMap((s) => hostPathDiagnostics(s, inventory));
+  diagnostics.push(...new Map(hostPaths.map((d) => [formatDiagnostic(d), d])).values());
   const compiledCurrent = compilePolicySet(current, inventory);
   // A proposal that changes nothing (`--staged` with no staged policies, a change that restates the set) is the
   // current set: compiled once, and the Auditor evaluates each flow once.

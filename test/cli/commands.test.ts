@@ -124,6 +124,20 @@ describe('replay', () => {
     ]);
   });
 
+  it('warns before the replay of preDNAT and forward policies on host endpoints, whose paths it does not evaluate', async () => {
+    const gnp = (name: string, flags: string) =>
+      `apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: ${name}}\nspec:\n  selector: role == 'node'\n  ${flags}\n  types: [Ingress]\n  ingress: [{action: Deny}]`;
+    const { r, rows } = await replayDocuments({
+      policies: [HOST_ENDPOINT_N1, gnp('nodeports', 'preDNAT: true\n  applyOnForward: true'), gnp('forward', 'applyOnForward: true')],
+      flows: [{ src_ip: '198.51.100.1', dst_ip: '192.168.0.1', dst_port: 80 }],
+    });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/cluster\.yaml:\d+:\d+: warning host-path-not-evaluated: policy nodeports is preDNAT and selects host endpoints host:n1\/eth0: it acts on traffic arriving through them before DNAT/);
+    expect(r.stderr).toMatch(/warning host-path-not-evaluated: policy forward applies on forward and selects host endpoints host:n1\/eth0: flowaudit evaluates it for traffic to and from those hosts/);
+    // Traffic to the host itself is decided by its normal policies, applyOnForward ones included.
+    expect(rows.map((x) => x.rule)).toEqual(['egress=allow@(no-endpoint); ingress=deny@default/default.forward#0']);
+  });
+
   it('decides Calico rules that match services from the EndpointSlices in the inventory', async () => {
     const flow = (port: number) => ({ src_ip: '10.0.0.1', dst_ip: '10.0.0.2', dst_port: port });
     const { r, rows } = await replayDocuments({
