@@ -9,7 +9,7 @@
  * tiers), so they are set apart here. applyOnForward policies that are neither are normal policies too (Felix
  * renders them into both the normal and the forward chains).
  */
-import type { Direction, Policy, Tier, TierDefaultAction } from '../policy/model.js';
+import type { Direction, Policy, Rule, Tier, TierDefaultAction } from '../policy/model.js';
 import type { Selector } from '../selector/types.js';
 import type { AddressSpace } from './address-space.js';
 import { namespaceSelectorMatches } from './peer-match.js';
@@ -39,6 +39,17 @@ export interface RuleSite {
     | { readonly kind: 'step'; readonly step: PathStep };
 }
 
+/** The site of rule `r` of the policy (or profile) `policy` in `tier`. */
+export function ruleSite(r: Rule, tier: string, policy: string, peers: PeerMatcherTable, space: AddressSpace, services: ServiceMatches): RuleSite {
+  const rule = new CompiledRule(r, peers, space, services);
+  const ref: RuleRef = Object.freeze({ tier, policy, rule: r.index });
+  const outcome: RuleSite['outcome'] =
+    r.action === 'Allow' || r.action === 'Deny'
+      ? { kind: 'decide', decider: Object.freeze({ kind: 'rule', ...ref, action: r.action }) }
+      : { kind: 'step', step: Object.freeze({ ...ref, action: r.action }) };
+  return { rule, ref, outcome };
+}
+
 export class CompiledPolicy {
   readonly name: string;
   readonly ingress: readonly RuleSite[];
@@ -61,15 +72,7 @@ export class CompiledPolicy {
   ) {
     this.name = policyDisplayName(policy);
     this.endOfTier = Object.freeze({ kind: 'end-of-tier', tier: tier.name, policy: this.name });
-    const site = (r: Policy['ingress'][number]): RuleSite => {
-      const rule = new CompiledRule(r, peers, space, services);
-      const ref: RuleRef = Object.freeze({ tier: tier.name, policy: this.name, rule: r.index });
-      const outcome: RuleSite['outcome'] =
-        r.action === 'Allow' || r.action === 'Deny'
-          ? { kind: 'decide', decider: Object.freeze({ kind: 'rule', ...ref, action: r.action }) }
-          : { kind: 'step', step: Object.freeze({ ...ref, action: r.action }) };
-      return { rule, ref, outcome };
-    };
+    const site = (r: Rule): RuleSite => ruleSite(r, tier.name, this.name, peers, space, services);
     this.ingress = policy.ingress.map(site);
     this.egress = policy.egress.map(site);
   }

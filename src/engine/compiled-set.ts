@@ -19,6 +19,7 @@ import {
   type Origin,
   type Policy,
   type PolicySet,
+  type Rule,
   type RuleAction,
 } from '../policy/model.js';
 import { AddressSpace } from './address-space.js';
@@ -38,6 +39,7 @@ import { FailsafeConfig } from './failsafe.js';
 import { EndpointToHostConfig, HOST_TO_WORKLOAD, LocalPaths } from './local-host.js';
 import { PeerMatcher } from './peer-match.js';
 import { PeerSides } from './peer-sides.js';
+import { CompiledProfile, PROFILE_TIER } from './profiles.js';
 import { EndpointPrograms } from './program.js';
 import { ServiceMatches } from './services.js';
 import { SideKeys } from './side-keys.js';
@@ -93,7 +95,10 @@ export interface CompiledPolicySet {
   applicablePolicies(endpoint: Endpoint, direction: Direction): readonly TierPolicies[];
   /** The same, as the set's policies themselves, in evaluation order. */
   policiesAt(endpoint: Endpoint, direction: Direction): readonly Policy[];
-  /** Every policy the set evaluates (preDNAT and doNotTrack ones are not), in evaluation order. */
+  /**
+   * Every policy the set evaluates (preDNAT and doNotTrack ones are not), in evaluation order, then its Profiles
+   * by name (tier `(profile)`).
+   */
   listPolicies(): readonly ListedPolicy[];
   cacheStats(): CacheStats;
 }
@@ -110,6 +115,8 @@ class PolicySetEvaluator implements CompiledPolicySet {
   /** In evaluation order. */
   private readonly policies: readonly CompiledPolicy[];
   private readonly index: PolicyIndex;
+  /** By name, sorted by name (the order coverage lists them in). */
+  private readonly profiles: ReadonlyMap<string, CompiledProfile>;
   private readonly interner = new VerdictInterner();
   private readonly cache: VerdictCache;
   private readonly directions: DirectionEvaluator;
@@ -128,7 +135,7 @@ class PolicySetEvaluator implements CompiledPolicySet {
     const space = new AddressSpace([...cidrsOf(set), ...services.cidrs()]);
     this.space = space;
     this.sides = new SideKeys(space.classCount + 1);
-    this.endpoints = new EndpointIndex(cluster, space, this.sides);
+    this.endpoints = new EndpointIndex(cluster, set.profiles, space, this.sides);
     const networkSets = set.networkSets.map((s) => new NetworkSetSubject(s, cluster));
     const matchers = new Map<string, PeerMatcher>();
     const peers = (entity: EntityMatch): PeerMatcher => {
@@ -147,11 +154,14 @@ class PolicySetEvaluator implements CompiledPolicySet {
     const normal = set.policies.filter((p) => !p.preDNAT && !p.doNotTrack);
     this.policies = normal.map((p) => new CompiledPolicy(p, tierOf(p.tier), peers, space, services)).sort(comparePolicies);
     this.index = new PolicyIndex(this.policies);
+    const byName = [...set.profiles.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    this.profiles = new Map(byName.map((p) => [p.name, new CompiledProfile(p, peers, space, services)]));
     this.cache = new VerdictCache(options.maxCacheBytes ?? 16 * 1024 * 1024);
     this.directions = new DirectionEvaluator(
       this.interner,
       new FailsafeConfig(set.felix, space),
       (cls) => this.programsOf(cls),
+      this.profiles,
     );
     this.endpointToHost = new EndpointToHostConfig(set.felix);
     this.ctx = new EvalContext(space);
@@ -198,7 +208,11 @@ class PolicySetEvaluator implements CompiledPolicySet {
   listPolicies(): readonly ListedPolicy[] {
     const rules = (p: Policy, direction: Direction): readonly ListedRule[] | undefined =>
       p.types[direction] ? p[direction].map((r) => ({ index: r.index, action: r.action, origin: r.origin })) : undefined;
-    return this.policies.map((p) => ({ tier: p.tier.name, policy: p.name, ingress: rules(p.policy, 'ingress'), egress: rules(p.policy, 'egress') }));
+    const listed = (rules: readonly Rule[]): readonly ListedRule[] => rules.map((r) => ({ index: r.index, action: r.action, origin: r.origin }));
+    return [
+      ...this.policies.map((p) => ({ tier: p.tier.name, policy: p.name, ingress: rules(p.policy, 'ingress'), egress: rules(p.policy, 'egress') })),
+      ...[...this.profiles.values()].map(({ profile: p }) => ({ tier: PROFILE_TIER, policy: p.name, ingress: listed(p.ingress), egress: listed(p.egress) })),
+    ];
   }
 
   cacheStats(): CacheStats {
@@ -275,13 +289,16 @@ function mayBeEndpoint(peer: Extract<Peer, { kind: 'unresolved' }>, hint: FlowRe
   return peer.namespace !== undefined;
 }
 
-/** Every CIDR the set mentions: rule nets and notNets, network sets, failsafe nets (ServiceMatches adds Services'). */
+/**
+ * Every CIDR the set mentions: rule nets and notNets (policies' and profiles'), network sets, failsafe nets
+ * (ServiceMatches adds Services').
+ */
 function* cidrsOf(set: PolicySet): Iterable<Cidr> {
   for (const s of set.networkSets) yield* s.nets;
   for (const c of set.felix) {
     for (const p of [...(c.failsafeInbound ?? []), ...(c.failsafeOutbound ?? [])]) if (p.net !== undefined) yield p.net;
   }
-  for (const p of set.policies) {
+  for (const p of [...set.policies, ...set.profiles.values()]) {
     for (const r of [...p.ingress, ...p.egress]) {
       for (const e of [r.source, r.destination]) {
         if (e.nets !== undefined) yield* e.nets;

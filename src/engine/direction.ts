@@ -10,17 +10,17 @@
  * is unknown is skipped (and left out of the path).
  */
 import type { Direction } from '../policy/model.js';
+import { DEFAULT_ALLOW_PROFILE } from '../policy/profile.js';
 import type { RuleSite } from './applicable.js';
 import { type EvalContext, NO, type Side, type SideRole, type Tri, UNKNOWN, YES } from './context.js';
 import type { FailsafeConfig } from './failsafe.js';
+import type { CompiledProfile } from './profiles.js';
 import type { DirectionProgram, EndpointPrograms } from './program.js';
 import type { EndpointClass } from './subject.js';
 import type { TraceEvent, TraceSink } from './trace.js';
 import type { Decider, DirectionVerdict, PathStep } from './verdict.js';
 import { Canonical, type VerdictInterner, verdictOf } from './verdicts.js';
 
-/** The profile kube-controllers gives auto-created host endpoints; it allows everything. */
-const DEFAULT_ALLOW_PROFILE = 'projectcalico-default-allow';
 
 const NO_ENDPOINT: Decider = Object.freeze({ kind: 'no-endpoint' });
 const UNKNOWN_ENDPOINT: Record<SideRole, Decider> = {
@@ -50,6 +50,8 @@ export class DirectionEvaluator {
     private readonly interner: VerdictInterner,
     private readonly failsafe: FailsafeConfig,
     private readonly programs: (cls: EndpointClass) => EndpointPrograms,
+    /** The set's Profiles, by name. */
+    private readonly loadedProfiles: ReadonlyMap<string, CompiledProfile>,
   ) {}
 
   /**
@@ -132,7 +134,7 @@ export class DirectionEvaluator {
         if (tier.defaultAction === 'Deny') return span.endOfTier;
       }
     }
-    return this.profilesOf(direction, cls, trace);
+    return this.profilesOf(direction, cls, ctx, trace);
   }
 
   private undecidableAt(site: RuleSite, reason: string): Decider {
@@ -143,10 +145,10 @@ export class DirectionEvaluator {
 
   /**
    * Pods: the namespace profile `kns.<ns>` allows everything (the service-account profile only carries labels).
-   * Host endpoints: the profiles they name, in order; none that decides means deny (host endpoints are default
-   * deny). Only profiles whose rules are known can decide here; any other makes the direction unknown.
+   * Host endpoints: the profiles they name, in order, each its rules (engine/profiles.ts); none that decides means
+   * deny (host endpoints are default deny). A profile neither Calico's own nor loaded makes the direction unknown.
    */
-  private profilesOf(direction: Direction, cls: EndpointClass, trace: TraceSink | undefined): Decider {
+  private profilesOf(direction: Direction, cls: EndpointClass, ctx: EvalContext, trace: TraceSink | undefined): Decider {
     const e = cls.owner;
     if (e.kind === 'pod') {
       const profiles = [`kns.${e.namespace}`, `ksa.${e.namespace}.${e.serviceAccount}`];
@@ -158,9 +160,32 @@ export class DirectionEvaluator {
       const allowsAll = profile === DEFAULT_ALLOW_PROFILE || profile.startsWith('kns.');
       if (allowsAll) return this.profiles.get(profile, profileDecider);
       if (profile.startsWith('ksa.')) continue;
-      return this.unknownProfiles.get(profile, unknownProfileDecider);
+      const loaded = this.loadedProfiles.get(profile);
+      if (loaded === undefined) return this.unknownProfiles.get(profile, unknownProfileDecider);
+      const decider = this.profileRules(direction, loaded, ctx, trace);
+      if (decider !== undefined) return decider;
     }
     return this.hostDefaultDeny.get(e.key, hostDefaultDenyDecider);
+  }
+
+  /** A profile's rules for the direction: the decider of the first Allow or Deny that matches, else undefined. */
+  private profileRules(direction: Direction, profile: CompiledProfile, ctx: EvalContext, trace: TraceSink | undefined): Decider | undefined {
+    for (const site of profile.sites(direction)) {
+      const m = site.rule.match(ctx);
+      if (m === NO) continue;
+      if (trace) trace(ruleEvent(direction, site, m, ctx.reason));
+      const outcome = site.outcome;
+      if (outcome.kind === 'step' && outcome.step.action === 'Log') {
+        if (m === YES) this.path[this.pathLength++] = outcome.step;
+        continue;
+      }
+      if (m === UNKNOWN) return this.undecidableAt(site, ctx.reason);
+      if (outcome.kind === 'decide') return outcome.decider;
+      // Pass: the profile's chain returns without accepting; the endpoint's goes on to its next profile.
+      this.path[this.pathLength++] = outcome.step;
+      return undefined;
+    }
+    return undefined;
   }
 }
 
@@ -184,7 +209,7 @@ const hostDefaultDenyDecider = (endpoint: string): Decider => ({ kind: 'host-def
 const unknownProfileDecider = (profile: string): Decider => ({
   kind: 'unknown-profile',
   profile,
-  reason: `host endpoint profile "${profile}": its rules are not loaded`,
+  reason: `host endpoint profile "${profile}" is not among the loaded Profile resources`,
 });
 const failsafeDecider = (key: number): Decider => ({
   kind: 'failsafe',

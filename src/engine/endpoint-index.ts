@@ -5,6 +5,7 @@
  */
 import type { ClusterView, Endpoint } from '../inventory/endpoint.js';
 import type { EndpointPeer } from '../inventory/peers.js';
+import type { Profile } from '../policy/model.js';
 import { type AddressSpace, NO_ADDRESS } from './address-space.js';
 import { ADDRESS_SIDE, UNRESOLVED_SIDE } from './context.js';
 import { int32sHolding } from './grow.js';
@@ -27,6 +28,7 @@ export class EndpointIndex {
 
   constructor(
     private readonly cluster: ClusterView,
+    private readonly profiles: ReadonlyMap<string, Profile>,
     private readonly space: AddressSpace,
     private readonly sides: SideKeys,
   ) {}
@@ -65,7 +67,7 @@ export class EndpointIndex {
     const key = EndpointClass.keyOf(e);
     let cls = this.classByKey.get(key);
     if (cls === undefined) {
-      cls = new EndpointClass(this.classes.length, e, this.cluster);
+      cls = new EndpointClass(this.classes.length, e, this.cluster, this.profiles);
       this.classes.push(cls);
       this.classByKey.set(key, cls);
     }

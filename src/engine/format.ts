@@ -14,11 +14,13 @@
  *   <tier>/<policy>#(end-of-tier)   the tier's default action (Deny) after no rule decided; <policy> is the
  *                                   tier's last policy that applied, which Calico's flow logs charge the drop to
  *   (profile)/<profile>             no tier decided; the profile allowed (pods: kns.<namespace>)
+ *   (profile)/<profile>#<rule>      no tier decided; a rule of a host endpoint's Profile decided (or could not
+ *                                   be decided)
  *   (host-default-deny)/<endpoint>  no tier or profile decided on a host endpoint
  *   (failsafe)/<PROTO>:<port>       Felix failsafe port on a host endpoint
  *   (no-endpoint)                   this side is no endpoint, so no policy constrains it
  *   (unknown-endpoint)              this side may be an endpoint the inventory does not know
- *   (unknown-profile)/<profile>     a host endpoint profile whose rules are not loaded
+ *   (unknown-profile)/<profile>     a host endpoint profile that is not loaded
  *   (unknown-failsafe)/<PROTO>      policy denied but dst_port is missing, so a failsafe port may apply
  *   (endpoint-to-host)/<action>     from a pod to its own node: the node's DefaultEndpointToHostAction (Drop,
  *                                   Accept, Return, or unset)
@@ -75,7 +77,10 @@ export interface RuleToken {
   readonly verdict: FinalVerdict;
   /** The `<where>` text, usable as a group key. */
   readonly where: string;
-  /** Set when a rule decided (or was undecidable), and for an end-of-tier deny: for grouping by policy. */
+  /**
+   * Set when a rule decided (or was undecidable), and for an end-of-tier deny: for grouping by policy. A Profile's
+   * rule has tier `(profile)` and the profile as its policy.
+   */
   readonly tier?: string;
   readonly policy?: string;
   /** Set when a rule decided (or was undecidable). */
@@ -83,7 +88,7 @@ export interface RuleToken {
 }
 
 const TOKEN = /^(ingress|egress)=(allow|deny|unknown)@(.+)$/;
-const RULE_WHERE = /^([^/()]+)\/(.+)#(?:(\d+)|\(end-of-tier\))$/;
+const RULE_WHERE = /^([^/()]+|\(profile\))\/(.+)#(?:(\d+)|\(end-of-tier\))$/;
 
 /** Parses a `rule` column back into its two directions; undefined when the text is not of this format. */
 export function parseRuleColumn(text: string): readonly RuleToken[] | undefined {

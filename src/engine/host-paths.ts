@@ -34,7 +34,7 @@ export function hostPathPolicies(set: PolicySet, cluster: ClusterView): HostPath
     if (e.kind !== 'host') continue;
     let versions = hosts.get(e.key);
     if (versions === undefined) hosts.set(e.key, (versions = []));
-    versions.push({ endpoint: e, subject: new EndpointClass(0, e, cluster) });
+    versions.push({ endpoint: e, subject: new EndpointClass(0, e, cluster, set.profiles) });
   }
   const out: HostPathPolicy[] = [];
   for (const policy of set.policies) {

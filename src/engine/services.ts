@@ -19,12 +19,16 @@ type ServiceRef = NonNullable<EntityMatch['services']>;
 type Check = (ctx: EvalContext) => Tri;
 
 export class ServiceMatches {
-  /** By `<namespace>/<name>`, for every Service a rule of the set names; undefined: no EndpointSlice of it. */
+  /** By `<namespace>/<name>`, for every Service a rule of the set (policy or profile) names; undefined: no EndpointSlice of it. */
   private readonly services = new Map<string, ServiceEndpoints | undefined>();
   private readonly cidrByIp = new Map<string, Cidr>();
 
   constructor(set: PolicySet, cluster: ClusterView) {
-    for (const { service } of serviceReferences(set)) {
+    const named = [...serviceReferences(set)].map((r) => r.service);
+    for (const p of set.profiles.values()) {
+      for (const r of [...p.ingress, ...p.egress]) named.push(...[r.source.services, r.destination.services].filter((s) => s !== undefined));
+    }
+    for (const service of named) {
       if (this.services.has(keyOf(service))) continue;
       const endpoints = cluster.serviceEndpoints(service.namespace, service.name);
       this.services.set(keyOf(service), endpoints);

@@ -3,7 +3,8 @@
  * (felix/labelindex: an endpoint inherits the labels of its profiles). Pods inherit the namespace profile
  * `kns.<ns>` (namespace labels as `pcns.<key>`) and the service-account profile `ksa.<ns>.<sa>` (labels as
  * `pcsa.<key>`); namespaced network sets inherit `kns.<ns>` too (libcalico-go updateprocessors/
- * networksetprocessor.go). The subject's own labels win over inherited ones.
+ * networksetprocessor.go); host endpoints inherit the `labelsToApply` of the Profiles they name. The subject's own
+ * labels win over inherited ones.
  *
  * Endpoints are evaluated by class: everything a decision reads about an endpoint other than its IPs (labels,
  * namespace, service account, named ports; for a host endpoint, the endpoint itself) makes its EndpointClass, so
@@ -12,7 +13,7 @@
  * (engine/address-space.ts).
  */
 import type { ClusterView, Endpoint, HostEndpointRef, NamedPort } from '../inventory/endpoint.js';
-import type { Cidr, NetworkSet } from '../policy/model.js';
+import type { Cidr, NetworkSet, Profile } from '../policy/model.js';
 import type { Labels } from '../selector/types.js';
 import type { EndpointPrograms } from './program.js';
 
@@ -63,11 +64,13 @@ export class EndpointClass implements SelectorSubject {
     readonly id: number,
     endpoint: Endpoint,
     cluster: ClusterView,
+    /** The set's profiles: a host endpoint inherits the `labelsToApply` of those it names. */
+    profiles: ReadonlyMap<string, Profile>,
   ) {
     this.namedPorts = endpoint.namedPorts;
     if (endpoint.kind === 'host') {
       this.owner = endpoint;
-      this.labels = endpoint.labels;
+      this.labels = hostEndpointLabels(endpoint, profiles);
       this.namespace = undefined;
       this.namespaceLabels = EMPTY_LABELS;
       this.serviceAccount = undefined;
@@ -125,6 +128,18 @@ export class NetworkSetSubject implements SelectorSubject {
     this.namespaceLabels = namespaceLabels(cluster, ns);
     this.labels = { ...prefixed('pcns.', this.namespaceLabels), ...set.labels, [NAMESPACE_LABEL]: ns };
   }
+}
+
+/**
+ * A host endpoint's labels as selectors see them: its own, then those of its profiles in the order it names them,
+ * the first holder of a label winning (felix/labelindex/label_inheritance_index.go itemData.GetHandle).
+ */
+function hostEndpointLabels(endpoint: HostEndpointRef, profiles: ReadonlyMap<string, Profile>): Labels {
+  if (!endpoint.profiles.some((name) => Object.keys(profiles.get(name)?.labelsToApply ?? {}).length > 0)) return endpoint.labels;
+  const labels: Record<string, string> = {};
+  // Last profile first, so that each earlier holder, and the endpoint itself, overwrites.
+  for (let i = endpoint.profiles.length - 1; i >= 0; i--) Object.assign(labels, profiles.get(endpoint.profiles[i]!)?.labelsToApply);
+  return Object.assign(labels, endpoint.labels);
 }
 
 /** A namespace missing from the inventory still has the labels Kubernetes and Calico always set. */

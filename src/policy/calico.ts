@@ -98,7 +98,8 @@ function countRules(spec: FieldMap, key: Direction): number {
   return Array.isArray(rules) ? rules.length : 0;
 }
 
-function readRules(spec: FieldMap, direction: Direction, namespace: string | undefined): Rule[] {
+/** The rules of `spec[direction]`, the ones with errors left out (also a Profile's: policy/profile.ts). */
+export function readRules(spec: FieldMap, direction: Direction, namespace: string | undefined): Rule[] {
   const ctx: RuleContext = { namespace, direction };
   const out: Rule[] = [];
   for (const [i, item] of (spec.list(direction) ?? []).entries()) {

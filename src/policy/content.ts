@@ -2,7 +2,7 @@
  * What a policy set says, as text that two sets share exactly when they decide alike for the same reason: selectors
  * by their canonical text, origins (file and line) left out, so moving a policy to another file changes nothing.
  */
-import type { FelixConfig, NetworkSet, Policy, PolicySet, Tier } from './model.js';
+import type { FelixConfig, NetworkSet, Policy, PolicySet, Profile, Tier } from './model.js';
 
 /**
  * The content of one policy, its id included. Made once per policy object: loading asks for it several times
@@ -18,9 +18,9 @@ export function policyContent(p: Policy): string {
   return content;
 }
 
-/** The tiers, network sets and Felix settings of a set: what every policy's evaluation also depends on. */
+/** The tiers, network sets, Felix settings and profiles of a set: what every policy's evaluation also depends on. */
 export function contextContent(set: PolicySet): string {
-  return tiersContent(set.tiers) + networkSetsContent(set.networkSets) + felixContent(set.felix);
+  return tiersContent(set.tiers) + networkSetsContent(set.networkSets) + felixContent(set.felix) + profilesContent(set.profiles);
 }
 
 function tiersContent(tiers: ReadonlyMap<string, Tier>): string {
@@ -35,13 +35,18 @@ function felixContent(configs: readonly FelixConfig[]): string {
   return JSON.stringify([...configs].sort((a, b) => (a.name < b.name ? -1 : 1)), canonicalReplacer);
 }
 
-/** Every piece of a set's content, tiers first, policies by id, network sets, Felix settings last (what a hash is fed). */
+function profilesContent(profiles: ReadonlyMap<string, Profile>): string {
+  return JSON.stringify([...profiles.values()].sort((a, b) => (a.name < b.name ? -1 : 1)), canonicalReplacer);
+}
+
+/** Every piece of a set's content, tiers first, policies by id, network sets, Felix settings, profiles (what a hash is fed). */
 export function* setContent(set: PolicySet): Iterable<string> {
   yield tiersContent(set.tiers);
   for (const p of [...set.policies].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) yield policyContent(p);
   yield networkSetsContent(set.networkSets);
-  // Only when there are some: policy versions of sets without FelixConfigurations stay what they were.
+  // Only when there are some: policy versions of sets without them stay what they were.
   if (set.felix.length > 0) yield felixContent(set.felix);
+  if (set.profiles.size > 0) yield profilesContent(set.profiles);
 }
 
 function canonicalReplacer(key: string, value: unknown): unknown {

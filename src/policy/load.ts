@@ -12,8 +12,9 @@ import { readSourceTexts, type SourceText } from './files.js';
 import { convertKubernetesPolicy } from './kubernetes.js';
 import { convertFelixConfig } from './felix-config.js';
 import { convertCalicoNodeDaemonSet } from './felix-env.js';
-import { BUILTIN_TIERS, type FelixConfig, type NetworkSet, type Origin, type Policy, type PolicySet, type Tier } from './model.js';
+import { BUILTIN_TIERS, type FelixConfig, type NetworkSet, type Origin, type Policy, type PolicySet, type Profile, type Tier } from './model.js';
 import { convertNetworkSet } from './network-set.js';
+import { convertProfile } from './profile.js';
 import { childPath, itemPath } from './path.js';
 import { readMetadata, type InventoryKind, type RawResource } from './resource.js';
 import type { SourceDocument } from './source-document.js';
@@ -44,6 +45,7 @@ type Loaded =
   | { readonly kind: 'tier'; readonly tier: Tier }
   | { readonly kind: 'network-set'; readonly set: NetworkSet }
   | { readonly kind: 'felix'; readonly config: FelixConfig }
+  | { readonly kind: 'profile'; readonly profile: Profile }
   | { readonly kind: 'inventory'; readonly resource: RawResource };
 
 type Converter = (root: FieldMap, apiVersion: string) => Loaded | undefined;
@@ -84,6 +86,7 @@ const CONVERTERS: ReadonlyMap<string, ReadonlyMap<string, Converter>> = new Map(
           ['NetworkSet', (r) => wrap(convertNetworkSet(r, 'NetworkSet'), (set) => ({ kind: 'network-set', set }))],
           ['GlobalNetworkSet', (r) => wrap(convertNetworkSet(r, 'GlobalNetworkSet'), (set) => ({ kind: 'network-set', set }))],
           ['FelixConfiguration', (r) => wrap(convertFelixConfig(r), (config) => ({ kind: 'felix', config }))],
+          ['Profile', (r) => wrap(convertProfile(r), (profile) => ({ kind: 'profile', profile }))],
           ['HostEndpoint', inventory('HostEndpoint', 'cluster')],
           ['WorkloadEndpoint', inventory('WorkloadEndpoint', 'namespaced')],
         ]),
@@ -123,6 +126,7 @@ class Loader {
   private readonly policies: Policy[] = [];
   private readonly networkSets: NetworkSet[] = [];
   private readonly felix: FelixConfig[] = [];
+  private readonly profiles = new Map<string, Profile>();
   private readonly inventory: RawResource[] = [];
   /** identity → where it was first loaded, for duplicate reports (read only when there is one). */
   private readonly identities = new Map<string, Origin>();
@@ -146,7 +150,7 @@ class Loader {
 
   result(): LoadResult {
     return {
-      policySet: { tiers: this.tiers, policies: this.policies, networkSets: this.networkSets, felix: this.felix },
+      policySet: { tiers: this.tiers, policies: this.policies, networkSets: this.networkSets, felix: this.felix, profiles: this.profiles },
       inventory: this.inventory,
       diagnostics: this.diagnostics,
     };
@@ -205,6 +209,9 @@ class Loader {
       case 'felix':
         this.felix.push(loaded.config);
         return;
+      case 'profile':
+        this.profiles.set(loaded.profile.name, loaded.profile);
+        return;
       case 'inventory':
         this.inventory.push(loaded.resource);
         return;
@@ -228,6 +235,8 @@ function identityOf(loaded: Loaded): string {
       return `${loaded.set.namespace === undefined ? 'GlobalNetworkSet' : 'NetworkSet'}|${loaded.set.namespace ?? '-'}/${loaded.set.name}`;
     case 'felix':
       return `${loaded.config.environment === true ? 'DaemonSet' : 'FelixConfiguration'}|${loaded.config.name}`;
+    case 'profile':
+      return `Profile|${loaded.profile.name}`;
     case 'inventory':
       return `${loaded.resource.kind}|${loaded.resource.metadata.namespace ?? '-'}/${loaded.resource.metadata.name}`;
   }
@@ -243,6 +252,8 @@ function displayName(loaded: Loaded): string {
       return loaded.set.namespace === undefined ? loaded.set.name : `${loaded.set.namespace}/${loaded.set.name}`;
     case 'felix':
       return loaded.config.name;
+    case 'profile':
+      return loaded.profile.name;
     case 'inventory': {
       const m = loaded.resource.metadata;
       return m.namespace === undefined ? m.name : `${m.namespace}/${m.name}`;

@@ -147,6 +147,21 @@ export interface NetworkSet {
 }
 
 /**
+ * A Calico Profile a host endpoint names (`spec.profiles`): after the last tier, the endpoint's profiles run in
+ * order, each its rules for the direction (Allow and Deny decide, Pass and no match go on to the next profile),
+ * and its `labelsToApply` are labels the endpoint inherits (felix/rules/endpoints.go, felix/labelindex). The
+ * profiles Calico makes itself (`kns.*`, `ksa.*`, `projectcalico-default-allow`) are not loaded as Profiles:
+ * flowaudit derives them from namespaces and service accounts, as Calico does.
+ */
+export interface Profile {
+  readonly name: string;
+  readonly ingress: readonly Rule[];
+  readonly egress: readonly Rule[];
+  readonly labelsToApply: Readonly<Record<string, string>>;
+  readonly origin?: Origin;
+}
+
+/**
  * A FelixConfiguration, or calico-node's FELIX_* environment, as far as it decides flows: the failsafe ports and
  * what a pod may send to its own node. Felix reads `default` for every node and `node.<name>` for one node, a
  * field set there winning over the same field in `default`, and the environment over both (policy/felix-config.ts
@@ -194,6 +209,8 @@ export interface PolicySet {
   readonly networkSets: readonly NetworkSet[];
   /** FelixConfiguration resources and calico-node's environment; none means Felix's defaults everywhere. */
   readonly felix: readonly FelixConfig[];
+  /** Profiles host endpoints may name, by name. */
+  readonly profiles: ReadonlyMap<string, Profile>;
 }
 
 /** Built-in tiers (api/pkg/apis/projectcalico/v3/tier.go, libcalico-go/lib/names/policy.go). */

@@ -28,8 +28,8 @@ const ENVIRONMENT_KEY = 'calico-node/';
  * `base` with `change` applied. Every identity the change mentions is decided by the change alone: base
  * policies with that id (enforced or staged) go, and the change's policy takes their place (a staged Set
  * counts as the policy it stages; a staged Delete leaves nothing). Base staged policies for other identities
- * stay staged. Tiers, network sets and Felix configurations merge by name, the change winning; a calico-node
- * DaemonSet in the change replaces the base's whatever its namespace (a cluster runs one).
+ * stay staged. Tiers, network sets, Felix configurations and profiles merge by name, the change winning; a
+ * calico-node DaemonSet in the change replaces the base's whatever its namespace (a cluster runs one).
  */
 export function overlay(base: PolicySet, change: PolicySet): PolicySet {
   const touched = new Set(change.policies.map((p) => p.id));
@@ -40,7 +40,8 @@ export function overlay(base: PolicySet, change: PolicySet): PolicySet {
   for (const s of [...base.networkSets, ...change.networkSets]) sets.set(`${s.namespace ?? ''}/${s.name}`, s);
   const felix = new Map<string, FelixConfig>();
   for (const c of [...base.felix, ...change.felix]) felix.set(c.environment === true ? ENVIRONMENT_KEY : c.name, c);
-  return { tiers, policies, networkSets: [...sets.values()], felix: [...felix.values()] };
+  const profiles = new Map([...base.profiles, ...change.profiles]);
+  return { tiers, policies, networkSets: [...sets.values()], felix: [...felix.values()], profiles };
 }
 
 /**
@@ -95,7 +96,7 @@ function view(set: PolicySet, policies: readonly Policy[]): PolicySet {
   for (const p of policies) {
     if (!tiers.has(p.tier)) tiers.set(p.tier, { name: p.tier, order: null, defaultAction: 'Deny' });
   }
-  return { tiers, policies, networkSets: set.networkSets, felix: set.felix };
+  return { tiers, policies, networkSets: set.networkSets, felix: set.felix, profiles: set.profiles };
 }
 
 /** The enforced policies with every staged Set and Delete applied, by id. */

@@ -124,6 +124,39 @@ describe('replay', () => {
     ]);
   });
 
+  it("decides a host endpoint's traffic by the rules of the Profiles it names, and lists them in coverage and the report", async () => {
+    const dir = await tmp();
+    const cluster = join(dir, 'cluster.yaml');
+    await writeFile(
+      cluster,
+      [
+        'apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: n1-eth0}\nspec: {node: n1, interfaceName: eth0, expectedIPs: [192.168.0.1], profiles: [edge]}',
+        'apiVersion: projectcalico.org/v3\nkind: Profile\nmetadata: {name: edge}\nspec:\n  ingress:\n    - {action: Allow, protocol: TCP, destination: {ports: [443]}}\n    - {action: Deny}\n  egress: [{action: Allow}]',
+      ].join('\n---\n'),
+    );
+    const flows = join(dir, 'flows.jsonl');
+    const flow = (port: number) => JSON.stringify({ time: '2026-03-02T00:00:00.000Z', src_ip: '198.51.100.1', src_port: 40000, dst_ip: '192.168.0.1', dst_port: port, proto: 'TCP' });
+    await writeFile(flows, `${flow(443)}\n${flow(80)}\n`);
+    const out = join(dir, 'results.jsonl');
+    const coverage = join(dir, 'coverage.csv');
+    const r = await runCapture(['replay', '--flows', flows, '--policies', cluster, '--out', out, '--coverage', coverage]);
+    expect(r.code).toBe(0);
+    const rows = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows.map((x) => x.rule)).toEqual([
+      'egress=allow@(no-endpoint); ingress=allow@(profile)/edge#0',
+      'egress=allow@(no-endpoint); ingress=deny@(profile)/edge#1',
+    ]);
+    const covered = (await readFile(coverage, 'utf8')).trim().split('\n').filter((l) => l.includes('(profile)'));
+    expect(covered.map((l) => l.split(',').slice(1, 7).join(','))).toEqual([
+      '(profile),edge,ingress,0,Allow,1',
+      '(profile),edge,ingress,1,Deny,1',
+      '(profile),edge,egress,0,Allow,0',
+    ]);
+    const report = await runCapture(['report', '--results', out, '--by', 'rule', '--csv', '-']);
+    expect(report.code).toBe(0);
+    expect(report.stdout).toContain('(profile)/edge#1');
+  });
+
   it('warns before the replay of preDNAT and forward policies on host endpoints, whose paths it does not evaluate', async () => {
     const gnp = (name: string, flags: string) =>
       `apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: ${name}}\nspec:\n  selector: role == 'node'\n  ${flags}\n  types: [Ingress]\n  ingress: [{action: Deny}]`;
@@ -237,6 +270,6 @@ describe('validate', () => {
   it('exits 0 on clean files', async () => {
     const r = await runCapture(['validate', '--policies', `${F}/cluster.yaml`]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toBe('1 policies, 0 network sets, 0 Felix configurations (FelixConfiguration, calico-node environment), 3 inventory resources: 0 errors, 0 warnings\n');
+    expect(r.stderr).toBe('1 policies, 0 network sets, 0 Felix configurations (FelixConfiguration, calico-node environment), 0 profiles, 3 inventory resources: 0 errors, 0 warnings\n');
   });
 });

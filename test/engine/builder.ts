@@ -26,6 +26,7 @@ import type {
   PolicySet,
   PolicySourceKind,
   PortMatch,
+  Profile,
   Rule,
   RuleAction,
   Tier,
@@ -166,6 +167,11 @@ export function policy(spec: PolicySpec): Policy {
   };
 }
 
+/** A Calico Profile (rules read as a global policy's). */
+export function profile(name: string, spec: Pick<PolicySpec, 'ingress' | 'egress'> & { labelsToApply?: Labels } = {}): Profile {
+  return { name, ingress: rules(spec.ingress, undefined), egress: rules(spec.egress, undefined), labelsToApply: spec.labelsToApply ?? {} };
+}
+
 /** A Kubernetes NetworkPolicy as the loader lowers it: tier default, order 1000, Ingress always. */
 export function k8sPolicy(spec: Omit<PolicySpec, 'kind' | 'tier' | 'order' | 'types'> & { namespace: string; egressType?: boolean }): Policy {
   const p = policy({ ...spec, kind: 'KubernetesNetworkPolicy', order: 1000 });
@@ -176,12 +182,16 @@ export function networkSet(name: string, labels: Labels, nets: string[], namespa
   return { name, labels, nets: nets.map(cidr), ...(namespace !== undefined ? { namespace } : {}) };
 }
 
-export function policySet(policies: Policy[], opts: { tiers?: Tier[]; networkSets?: NetworkSet[]; felix?: FelixConfig[] } = {}): PolicySet {
+export function policySet(
+  policies: Policy[],
+  opts: { tiers?: Tier[]; networkSets?: NetworkSet[]; felix?: FelixConfig[]; profiles?: Profile[] } = {},
+): PolicySet {
   return {
     tiers: new Map((opts.tiers ?? []).map((t) => [t.name, t])),
     policies,
     networkSets: opts.networkSets ?? [],
     felix: opts.felix ?? [],
+    profiles: new Map((opts.profiles ?? []).map((p) => [p.name, p])),
   };
 }
 

@@ -4,7 +4,7 @@ import { DEFAULT_FAILSAFE_PORTS, formatDecision, formatExplanation } from '../..
 import type { FlowRecord } from '../../src/flows/record.js';
 import type { Endpoint, Peer } from '../../src/inventory/endpoint.js';
 import type { Cidr, EndpointToHostAction, FelixConfig, Policy } from '../../src/policy/model.js';
-import { address, at, cidr, cluster, compile, flow, host, pod, policy, policySet, TCP, UDP, unresolved } from './builder.js';
+import { address, at, cidr, cluster, compile, flow, host, pod, policy, policySet, profile, TCP, UDP, unresolved } from './builder.js';
 
 const view = cluster({ namespaces: { prod: {} } });
 const node = host({ node: 'n1', labels: { role: 'node' }, ips: ['192.168.0.1'] });
@@ -140,6 +140,62 @@ describe('host endpoint policy and profiles', () => {
   ])('profiles: %s', (_n, profiles, expected) => {
     const h = host({ node: 'n2', iface: 'eth0', profiles, ips: ['192.168.0.2'] });
     expect(decide([], { dst_port: 80 }, outside, at(h)).split('; ')[1]).toBe(expected);
+  });
+
+  describe('loaded Profiles (felix/rules/endpoints.go: profiles in order after the tiers)', () => {
+    const sshOnly = profile('ssh-only', {
+      ingress: [
+        { action: 'Log' },
+        { action: 'Allow', protocol: TCP, destination: { ports: [22] } },
+        { action: 'Pass', protocol: UDP },
+        { action: 'Deny', protocol: TCP, destination: { ports: [23] } },
+      ],
+      egress: [{ action: 'Allow' }],
+    });
+    const web = profile('web', { ingress: [{ action: 'Allow', protocol: TCP, destination: { ports: [80] } }, { action: 'Allow', protocol: UDP }] });
+    const labelled = profile('labelled', { labelsToApply: { tier: 'edge', role: 'profile-role' } });
+    const decideProfiles = (profiles: string[], f: Partial<FlowRecord>, policies: Policy[] = []): string => {
+      const h = host({ node: 'n2', iface: 'eth0', profiles, labels: { role: 'node' }, ips: ['192.168.0.2'] });
+      const set = policySet(policies, { profiles: [sshOnly, web, labelled] });
+      return formatDecision(compile(set, cluster({ endpoints: [h] })).evaluate(flow(f), outside, at(h))).split('; ')[1]!;
+    };
+
+    it.each<[string, string[], Partial<FlowRecord>, string]>([
+      // Port 22 is failsafe before any profile; 2222 is not.
+      ['an Allow rule decides', ['ssh-only', 'web'], { dst_port: 22 }, 'ingress=allow@(failsafe)/TCP:22'],
+      ['a Deny rule decides', ['ssh-only', 'web'], { dst_port: 23 }, 'ingress=deny@(profile)/ssh-only#3'],
+      ['no rule matches: the next profile', ['ssh-only', 'web'], { dst_port: 80 }, 'ingress=allow@(profile)/web#0'],
+      ['Pass goes on to the next profile', ['ssh-only', 'web'], { proto: UDP, dst_port: 5000 }, 'ingress=allow@(profile)/web#1'],
+      ['no profile decides: default deny', ['ssh-only', 'web'], { dst_port: 8080 }, 'ingress=deny@(host-default-deny)/host:n2/eth0'],
+      ['profiles run in the order the endpoint names them', ['web', 'ssh-only'], { dst_port: 23 }, 'ingress=deny@(profile)/ssh-only#3'],
+      ['an unloaded profile before a deciding one: unknown', ['custom', 'web'], { dst_port: 80 }, 'ingress=unknown@(unknown-profile)/custom'],
+      ['a loaded profile decides before an unloaded one is reached', ['web', 'custom'], { dst_port: 80 }, 'ingress=allow@(profile)/web#0'],
+    ])('%s', (_n, profiles, f, expected) => {
+      expect(decideProfiles(profiles, f)).toBe(expected);
+    });
+
+    it('a profile rule whose match the flow cannot decide makes the direction unknown, naming the rule', () => {
+      expect(decideProfiles(['ssh-only'], { dst_port: undefined })).toBe('ingress=unknown@(profile)/ssh-only#1');
+    });
+
+    it('the Log and Pass rules met are on the path', () => {
+      const h = host({ node: 'n2', iface: 'eth0', profiles: ['ssh-only', 'web'], ips: ['192.168.0.2'] });
+      const v = compile(policySet([], { profiles: [sshOnly, web] }), cluster({ endpoints: [h] })).evaluate(flow({ proto: UDP, dst_port: 5000 }), outside, at(h));
+      expect(v.ingress.path.map((s) => `${s.tier}/${s.policy}#${s.rule} ${s.action}`)).toEqual(['(profile)/ssh-only#0 Log', '(profile)/ssh-only#2 Pass']);
+    });
+
+    it('policies decide before profiles', () => {
+      const deny = policy({ name: 'deny-80', selector: "role == 'node'", ingress: [{ action: 'Deny', protocol: TCP, destination: { ports: [80] } }, { action: 'Pass' }] });
+      expect(decideProfiles(['web'], { dst_port: 80 }, [deny])).toBe('ingress=deny@default/default.deny-80#0');
+      expect(decideProfiles(['web'], { dst_port: 81 }, [deny])).toBe('ingress=deny@(host-default-deny)/host:n2/eth0');
+    });
+
+    it("a host endpoint inherits its profiles' labelsToApply, its own labels first", () => {
+      const byTier = policy({ name: 'edge-in', selector: "tier == 'edge' && role == 'node'", ingress: [{ action: 'Allow' }] });
+      expect(decideProfiles(['labelled'], { dst_port: 80 }, [byTier])).toBe('ingress=allow@default/default.edge-in#0');
+      // Without the profile the endpoint has no `tier` label.
+      expect(decideProfiles([], { dst_port: 80 }, [byTier])).toBe('ingress=deny@(host-default-deny)/host:n2/eth0');
+    });
   });
 
   it('without dst_port a TCP flow might be on a failsafe port: a deny becomes unknown, an allow stays', () => {

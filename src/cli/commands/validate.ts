@@ -23,7 +23,7 @@ export default defineCommand({
     else for (const d of diagnostics) io.stdout.write(`${formatDiagnostic(d)}\n`);
     const set = loaded.policySet;
     io.stderr.write(
-      `${set.policies.length} policies, ${set.networkSets.length} network sets, ${set.felix.length} Felix configurations (FelixConfiguration, calico-node environment), ${loaded.inventory.length} inventory resources: ` +
+      `${set.policies.length} policies, ${set.networkSets.length} network sets, ${set.felix.length} Felix configurations (FelixConfiguration, calico-node environment), ${set.profiles.size} profiles, ${loaded.inventory.length} inventory resources: ` +
         `${errors} errors, ${diagnostics.length - errors} warnings\n`,
     );
     return errors > 0 ? EXIT.input : EXIT.ok;
