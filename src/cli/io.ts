@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { writeChunk } from '../sinks/write-stream.js';
 
 /** What a command may touch of the outside world: injected, so tests capture it (kubectl's IOStreams). */
 export interface CliIO {
@@ -37,8 +38,12 @@ export function processIO(): CliIO {
   };
 }
 
-/** Writes a whole output file (a report, a coverage table), creating its folder as results files do. */
-export async function writeOutputFile(path: string, text: string): Promise<void> {
+/**
+ * Writes a whole output file (a report, a coverage table), creating its folder as results files do; `-` is
+ * stdout, as for `--out`.
+ */
+export async function writeOutputFile(path: string, text: string, stdout: NodeJS.WritableStream): Promise<void> {
+  if (path === '-') return writeChunk(stdout, text);
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, text);
 }

@@ -35,8 +35,8 @@ export default defineCommand({
       .option('format', { choices: FORMATS, default: 'auto' as FlowFormat | 'auto', describe: 'Flow log format' })
       .option('map', { type: 'string', describe: 'CSV column mapping: canonical=Column,...' })
       .option('out', { type: 'string', describe: 'Results: .csv for CSV, else JSONL; - for stdout (the default without --clickhouse-url)' })
-      .option('report', { type: 'string', describe: 'Also write the blocked-traffic report (by rule) as CSV' })
-      .option('coverage', { type: 'string', describe: 'Also write, as CSV, every rule with the flows it decided: rules nothing hit show 0' })
+      .option('report', { type: 'string', describe: 'Also write the blocked-traffic report (by rule) as CSV to this file (- for stdout)' })
+      .option('coverage', { type: 'string', describe: 'Also write, as CSV, every rule with the flows it decided: rules nothing hit show 0 (- for stdout)' })
       .option('dead-letters', { type: 'string', describe: 'Where undecodable records go (default: <out>.dead-letters.jsonl, or ./dead-letters.jsonl for stdout)' })
       .option('max-line-bytes', { type: 'number', default: 1 << 20, describe: 'Longer lines become dead letters' })
       .options(REPLAY_KAFKA_OPTIONS)
@@ -123,11 +123,11 @@ export default defineCommand({
       await clickhouse?.close();
       await deadLetters.close();
     }
-    if (report && args.report) await writeOutputFile(args.report, renderCsv(report.build()));
+    if (report && args.report) await writeOutputFile(args.report, renderCsv(report.build()), io.stdout);
     let coverageLine: string | undefined;
     if (coverage) {
       const built = coverage.counter.build(ctx.views);
-      await writeOutputFile(coverage.path, renderCoverageCsv(built));
+      await writeOutputFile(coverage.path, renderCoverageCsv(built), io.stdout);
       coverageLine = coverageSummary(built, coverage.path);
     }
     io.stderr.write(`${summary(tally, (Date.now() - started) / 1000, deadLetters.opened ? deadLetterPath : undefined, ctx, coverageLine)}${clickhouse ? ` | stored as run ${runId}` : ''}\n`);

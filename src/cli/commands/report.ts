@@ -26,7 +26,7 @@ export default defineCommand({
       .option('results', { type: 'string', array: true, describe: 'Result files written by replay (JSONL or CSV)' })
       .option('by', { choices: GROUP_BY, default: 'rule' as GroupBy, describe: 'Group denied flows by' })
       .option('top', { type: 'number', default: 3, describe: 'Example flows per group' })
-      .option('csv', { type: 'string', describe: 'Also write the report as CSV to this file' })
+      .option('csv', { type: 'string', describe: 'Also write the report as CSV to this file (- for stdout)' })
       .option('output', { alias: 'o', choices: OUTPUTS, default: 'table' as (typeof OUTPUTS)[number], describe: 'Output format on stdout' })
       .option('coverage', {
         type: 'string',
@@ -91,14 +91,14 @@ export default defineCommand({
       for await (const row of readResultsFile(path)) add(row);
     }
     const report = builder.build();
-    if (args.csv !== undefined) await writeOutputFile(args.csv, renderCsv(report));
+    if (args.csv !== undefined) await writeOutputFile(args.csv, renderCsv(report), io.stdout);
     if (covered !== undefined) {
       const { path, counter, views } = covered;
       // A proposal given for rows that were evaluated without one would list every proposed rule as unhit.
       const withoutProposal = views.proposed !== undefined && !counter.sawProposed;
       if (withoutProposal) io.stderr.write('warning: no result row has a proposed_rule: coverage of the proposed view left out\n');
       const coverage = counter.build({ current: views.current, proposed: withoutProposal ? undefined : views.proposed });
-      await writeOutputFile(path, renderCoverageCsv(coverage));
+      await writeOutputFile(path, renderCoverageCsv(coverage), io.stdout);
       io.stderr.write(`${coverageSummary(coverage, path)} (Pass and Log rules: not in result rows)\n`);
     }
     const render = { table: renderTable, json: renderJson, csv: renderCsv }[args.output];
