@@ -190,6 +190,15 @@ describe('host endpoint policy and profiles', () => {
       expect(decideProfiles(['web'], { dst_port: 81 }, [deny])).toBe('ingress=deny@(host-default-deny)/host:n2/eth0');
     });
 
+    it('profile rules match nets (their CIDRs are cut into the address space as policies\' are)', () => {
+      const fromNet = profile('from-net', { ingress: [{ action: 'Allow', source: { nets: ['198.51.100.0/24'] } }] });
+      const h = host({ node: 'n2', iface: 'eth0', profiles: ['from-net'], ips: ['192.168.0.2'] });
+      const set = compile(policySet([], { profiles: [fromNet] }), cluster({ endpoints: [h] }));
+      const ingress = (src: string) => formatDecision(set.evaluate(flow({ dst_port: 80 }), address(src), at(h))).split('; ')[1];
+      expect(ingress('198.51.100.7')).toBe('ingress=allow@(profile)/from-net#0');
+      expect(ingress('203.0.113.7')).toBe('ingress=deny@(host-default-deny)/host:n2/eth0');
+    });
+
     it("a host endpoint inherits its profiles' labelsToApply, its own labels first", () => {
       const byTier = policy({ name: 'edge-in', selector: "tier == 'edge' && role == 'node'", ingress: [{ action: 'Allow' }] });
       expect(decideProfiles(['labelled'], { dst_port: 80 }, [byTier])).toBe('ingress=allow@default/default.edge-in#0');
