@@ -22,6 +22,9 @@ import type { Decider, DirectionVerdict, PathStep } from './verdict.js';
 import { Canonical, type VerdictInterner, verdictOf } from './verdicts.js';
 
 
+/** What firstActing returns for a Pass rule. */
+const PASSED = 'passed';
+
 const NO_ENDPOINT: Decider = Object.freeze({ kind: 'no-endpoint' });
 const UNKNOWN_ENDPOINT: Record<SideRole, Decider> = {
   source: unknownEndpoint('source'),
@@ -106,33 +109,16 @@ export class DirectionEvaluator {
     ctx: EvalContext,
     trace: TraceSink | undefined,
   ): Decider {
-    const sites = program.sites;
-    let i = 0;
+    let start = 0;
     for (const span of program.tiers) {
       const tier = span.tier;
       if (trace) trace({ kind: 'tier', direction, tier: tier.name, policies: span.policies });
-      let passed = false;
-      for (; i < span.end; i++) {
-        const site = sites[i]!;
-        const m = site.rule.match(ctx);
-        if (m === NO) continue;
-        if (trace) trace(ruleEvent(direction, site, m, ctx.reason));
-        const outcome = site.outcome;
-        if (outcome.kind === 'step' && outcome.step.action === 'Log') {
-          if (m === YES) this.path[this.pathLength++] = outcome.step;
-          continue;
-        }
-        if (m === UNKNOWN) return this.undecidableAt(site, ctx.reason);
-        if (outcome.kind === 'decide') return outcome.decider;
-        this.path[this.pathLength++] = outcome.step;
-        passed = true;
-        break;
-      }
-      i = span.end;
-      if (!passed) {
-        if (trace) trace({ kind: 'tier-default', direction, tier: tier.name, action: tier.defaultAction });
-        if (tier.defaultAction === 'Deny') return span.endOfTier;
-      }
+      const acted = this.firstActing(direction, program.sites, start, span.end, ctx, trace);
+      start = span.end;
+      if (acted === PASSED) continue;
+      if (acted !== undefined) return acted;
+      if (trace) trace({ kind: 'tier-default', direction, tier: tier.name, action: tier.defaultAction });
+      if (tier.defaultAction === 'Deny') return span.endOfTier;
     }
     return this.profilesOf(direction, cls, ctx, trace);
   }
@@ -168,9 +154,30 @@ export class DirectionEvaluator {
     return this.hostDefaultDeny.get(e.key, hostDefaultDenyDecider);
   }
 
-  /** A profile's rules for the direction: the decider of the first Allow or Deny that matches, else undefined. */
+  /**
+   * A profile's rules for the direction: the decider of the first Allow or Deny that matches, else undefined (a
+   * Pass returns from the profile's chain without accepting, as no match does: the endpoint's goes on).
+   */
   private profileRules(direction: Direction, profile: CompiledProfile, ctx: EvalContext, trace: TraceSink | undefined): Decider | undefined {
-    for (const site of profile.sites(direction)) {
+    const sites = profile.sites(direction);
+    const acted = this.firstActing(direction, sites, 0, sites.length, ctx, trace);
+    return acted === PASSED ? undefined : acted;
+  }
+
+  /**
+   * The first rule of `sites[from, end)` that acts: its decider (Allow, Deny, or an undecidable match), PASSED for
+   * a Pass (on the path), undefined when none does. Log rules that match go on the path and never act.
+   */
+  private firstActing(
+    direction: Direction,
+    sites: readonly RuleSite[],
+    from: number,
+    end: number,
+    ctx: EvalContext,
+    trace: TraceSink | undefined,
+  ): Decider | typeof PASSED | undefined {
+    for (let i = from; i < end; i++) {
+      const site = sites[i]!;
       const m = site.rule.match(ctx);
       if (m === NO) continue;
       if (trace) trace(ruleEvent(direction, site, m, ctx.reason));
@@ -181,9 +188,8 @@ export class DirectionEvaluator {
       }
       if (m === UNKNOWN) return this.undecidableAt(site, ctx.reason);
       if (outcome.kind === 'decide') return outcome.decider;
-      // Pass: the profile's chain returns without accepting; the endpoint's goes on to its next profile.
       this.path[this.pathLength++] = outcome.step;
-      return undefined;
+      return PASSED;
     }
     return undefined;
   }
