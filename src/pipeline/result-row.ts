@@ -71,8 +71,11 @@ export function reportRowFromResult(row: ResultRow): ReportRow {
     bytes: row.bytes,
     observedAction: row.observed_action === '' ? undefined : row.observed_action,
     verdict: row.verdict,
+    reason: nonEmpty(row.reason),
     rule: row.rule,
     proposedVerdict: row.proposed_verdict === '' ? undefined : row.proposed_verdict,
+    // The table keeps the current view's reason only.
+    proposedReason: undefined,
     proposedRule: row.proposed_verdict === '' ? undefined : row.proposed_rule,
     cls: row.class === '' ? undefined : row.class,
   };

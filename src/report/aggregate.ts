@@ -46,10 +46,28 @@ export interface Report {
     readonly unparsedRules: number;
   };
   readonly groups: readonly ReportGroup[];
+  /**
+   * The flows whose verdict under the evaluated view is unknown, by reason, most flows first (the top N): what to
+   * add to the inputs (an EndpointSlice, a Profile, a FelixConfiguration...) or what flow logs cannot tell.
+   */
+  readonly unknown: readonly UnknownReason[];
+}
+
+export interface UnknownReason {
+  /** The row's reason; `(reason not stored)` for rows kept without it. */
+  readonly reason: string;
+  readonly flows: number;
 }
 
 /** Distinct tuples tracked per group for examples; later tuples only count when already tracked. */
 const EXAMPLE_CAP = 1000;
+/**
+ * Distinct unknown reasons counted one by one; later new ones count together as OTHER_REASONS (a reason can quote
+ * a flow's malformed field, so distinct reasons are not bounded by the policies).
+ */
+const REASON_CAP = 1000;
+const OTHER_REASONS = '(other reasons)';
+const REASON_NOT_STORED = '(reason not stored)';
 
 interface MutableGroup {
   key: string;
@@ -74,6 +92,7 @@ export class ReportBuilder {
   private proposed = false;
   private readonly verdicts: Record<string, number> = {};
   private readonly classes: Record<string, number> = {};
+  private readonly unknownReasons = new Map<string, number>();
 
   constructor(
     private readonly by: GroupBy,
@@ -92,6 +111,7 @@ export class ReportBuilder {
     if (row.observedAction !== undefined && row.verdict !== 'unknown' && row.observedAction !== row.verdict) {
       this.mismatches += row.flows;
     }
+    if (verdict === 'unknown') this.countUnknown((row.proposedVerdict === undefined ? row.reason : row.proposedReason) ?? REASON_NOT_STORED, row.flows);
     if (verdict !== 'deny') return;
     const tokens = parseRuleColumn(row.proposedRule ?? row.rule);
     // Egress is checked first on the wire: when both directions deny, egress is what dropped the packet.
@@ -137,6 +157,11 @@ export class ReportBuilder {
     }
   }
 
+  private countUnknown(reason: string, flows: number): void {
+    const key = this.unknownReasons.has(reason) || this.unknownReasons.size < REASON_CAP ? reason : OTHER_REASONS;
+    this.unknownReasons.set(key, (this.unknownReasons.get(key) ?? 0) + flows);
+  }
+
   build(): Report {
     const groups = [...this.groups.values()]
       .map(
@@ -169,6 +194,10 @@ export class ReportBuilder {
         unparsedRules: this.unparsedRules,
       },
       groups,
+      unknown: [...this.unknownReasons]
+        .map(([reason, flows]) => ({ reason, flows }))
+        .sort((a, b) => b.flows - a.flows || cmp(a.reason, b.reason))
+        .slice(0, this.top),
     };
   }
 }

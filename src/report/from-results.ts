@@ -27,8 +27,10 @@ export function reportRowFromOutcome(o: Outcome): ReportRow {
     bytes: r.bytes ?? 0,
     observedAction: r.action,
     verdict: o.current.verdict,
+    reason: o.current.reason,
     rule: ruleColumn(o.current),
     proposedVerdict: o.proposed?.verdict,
+    proposedReason: o.proposed?.reason,
     proposedRule: o.proposed ? ruleColumn(o.proposed) : undefined,
     cls: o.cls,
   };
@@ -87,8 +89,10 @@ function rowFromFields(f: Fields, path: string, line: number): ReportRow {
     bytes: num('bytes') ?? 0,
     observedAction: action === 'allow' || action === 'deny' ? action : undefined,
     verdict: verdict as FinalVerdict,
+    reason: str('reason'),
     rule: f.rule,
     proposedVerdict: str('proposed_verdict') as FinalVerdict | undefined,
+    proposedReason: str('proposed_reason'),
     proposedRule: str('proposed_rule'),
     cls: str('class') as ChangeClass | undefined,
   };

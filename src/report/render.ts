@@ -48,15 +48,22 @@ export function renderJson(r: Report): string {
 
 export function renderTable(r: Report): string {
   const lines: string[] = [summaryLine(r), ''];
+  const view = r.proposed ? 'proposed' : 'current';
+  if (r.unknown.length > 0) {
+    lines.push(`Unknown under the ${view} policy set, by reason (top ${r.unknown.length}):`);
+    const table = new Table({ head: ['flows', 'reason'], style: { head: [], border: [], compact: true }, chars: COMPACT });
+    for (const u of r.unknown) table.push([u.flows, u.reason]);
+    lines.push(table.toString(), '');
+  }
   if (r.groups.length === 0) {
-    lines.push(`No flows are denied under the ${r.proposed ? 'proposed' : 'current'} policy set.`);
+    lines.push(`No flows are denied under the ${view} policy set.`);
     return `${lines.join('\n')}\n`;
   }
-  lines.push(`Denied under the ${r.proposed ? 'proposed' : 'current'} policy set, by ${r.by}:`);
+  lines.push(`Denied under the ${view} policy set, by ${r.by}:`);
   const table = new Table({
     head: ['group', 'flows', 'would block', 'seen allowed', 'bytes', 'srcs', 'dsts', 'first seen', 'last seen'],
     style: { head: [], border: [], compact: true },
-    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+    chars: COMPACT,
   });
   for (const g of r.groups) {
     table.push([g.key, g.flows, g.wouldBlock, g.observedAllowed, g.bytes, g.sources, g.destinations, iso(g.firstSeen), iso(g.lastSeen)]);
@@ -65,6 +72,9 @@ export function renderTable(r: Report): string {
   for (const g of r.groups) lines.push(...examplesBlock(g));
   return `${lines.join('\n')}\n`;
 }
+
+/** Table borders without a line between rows. */
+const COMPACT = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
 
 function summaryLine(r: Report): string {
   const t = r.totals;

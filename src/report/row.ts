@@ -17,8 +17,12 @@ export interface ReportRow {
   readonly bytes: number;
   readonly observedAction: 'allow' | 'deny' | undefined;
   readonly verdict: FinalVerdict;
+  /** Why `verdict` is unknown; undefined otherwise. */
+  readonly reason: string | undefined;
   readonly rule: string;
   readonly proposedVerdict: FinalVerdict | undefined;
+  /** Why `proposedVerdict` is unknown, when the store keeps it (ClickHouse keeps the current reason only). */
+  readonly proposedReason: string | undefined;
   readonly proposedRule: string | undefined;
   readonly cls: ChangeClass | undefined;
 }

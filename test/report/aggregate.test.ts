@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ReportBuilder } from '../../src/report/aggregate.js';
+import { renderTable } from '../../src/report/render.js';
 import type { ReportRow } from '../../src/report/row.js';
 
 function row(over: Partial<ReportRow>): ReportRow {
@@ -14,8 +15,10 @@ function row(over: Partial<ReportRow>): ReportRow {
     bytes: 100,
     observedAction: 'allow',
     verdict: 'allow',
+    reason: undefined,
     rule: 'egress=allow@(profile)/kns.frontend; ingress=allow@default/backend/knp.default.api#0',
     proposedVerdict: undefined,
+    proposedReason: undefined,
     proposedRule: undefined,
     cls: undefined,
     ...over,
@@ -102,5 +105,46 @@ describe('ReportBuilder', () => {
     expect(Object.keys(JSON.parse(json(rows)).verdicts)).toEqual(['allow', 'deny', 'unknown']);
     expect(Object.keys(JSON.parse(json(rows)).classes)).toEqual(['unknown', 'would-allow', 'would-block']);
     expect(json([...rows].reverse())).toBe(json(rows));
+  });
+
+  describe('unknown verdicts by reason', () => {
+    const SLICE = 'ingress: destination.services (prod/db): the inventory holds no EndpointSlice of the Service';
+    const PROFILE = 'ingress: host endpoint profile "edge" is not among the loaded Profile resources';
+
+    it("counts the evaluated view's unknown flows by reason, most first, the top N", () => {
+      const b = new ReportBuilder('rule', 2);
+      b.add(row({ verdict: 'unknown', reason: SLICE, flows: 2 }));
+      b.add(row({ verdict: 'unknown', reason: PROFILE, flows: 3 }));
+      b.add(row({ verdict: 'unknown', reason: SLICE, flows: 4 }));
+      b.add(row({ verdict: 'unknown', reason: 'egress: third', flows: 1 }));
+      b.add(row({ verdict: 'deny', rule: BLOCKED }));
+      expect(b.build().unknown).toEqual([
+        { reason: SLICE, flows: 6 },
+        { reason: PROFILE, flows: 3 },
+      ]);
+    });
+
+    it('with a proposal, the proposed reason; a store that kept none says so', () => {
+      const b = new ReportBuilder('rule', 5);
+      // Unknown now, decided by the proposal: not counted.
+      b.add(row({ verdict: 'unknown', reason: SLICE, proposedVerdict: 'allow', proposedRule: BLOCKED }));
+      b.add(row({ verdict: 'allow', proposedVerdict: 'unknown', proposedReason: PROFILE, proposedRule: BLOCKED }));
+      b.add(row({ verdict: 'unknown', reason: SLICE, proposedVerdict: 'unknown', proposedReason: undefined, proposedRule: BLOCKED }));
+      expect(b.build().unknown).toEqual([
+        { reason: '(reason not stored)', flows: 1 },
+        { reason: PROFILE, flows: 1 },
+      ]);
+    });
+
+    it('shows them in the terminal table before the denials, and not at all when there are none', () => {
+      const b = new ReportBuilder('rule', 5);
+      b.add(row({ verdict: 'unknown', reason: SLICE, flows: 2 }));
+      const text = renderTable(b.build());
+      expect(text).toMatch(/Unknown under the current policy set, by reason \(top 1\):\n.*\n│ flows │ reason +│\n│ 2 +│ ingress: destination\.services \(prod\/db\)/);
+      expect(text).toContain('No flows are denied under the current policy set.');
+      const none = new ReportBuilder('rule', 5);
+      none.add(row({}));
+      expect(renderTable(none.build())).not.toContain('Unknown under');
+    });
   });
 });

@@ -131,8 +131,10 @@ describe('rule coverage', () => {
         bytes: 0,
         observedAction: undefined,
         verdict: o.current.verdict,
+        reason: o.current.reason,
         rule: formatDecision(o.current),
         proposedVerdict: o.proposed?.verdict,
+        proposedReason: o.proposed?.reason,
         proposedRule: o.proposed && formatDecision(o.proposed),
         cls: undefined,
       }));
