@@ -8,8 +8,9 @@
  *   don't currently police host -> endpoint according to the endpoint's ingress policy"): neither the pod's
  *   ingress nor a host endpoint's egress policy applies. This is why kubelet probes reach pods whose policy
  *   denies all ingress.
- * The node is known from a host endpoint of it that holds the flow's address, or a host-networked pod on it that
- * the flow names; a node IP that no host endpoint holds is an address like any other.
+ * The node is known from a host endpoint of it that holds the flow's address, from the node's own address (the
+ * inventory's `node:<name>` endpoint, made from the hostNetwork pods on it: inventory/build.ts), or from a
+ * host-networked pod on it that the flow names; any other node IP is an address like any other.
  */
 import type { Endpoint, Peer } from '../inventory/endpoint.js';
 import type { EndpointPeer } from '../inventory/peers.js';

@@ -79,6 +79,7 @@ export function buildInventory(resources: readonly RawResource[], options: Inven
   const byIp = new WindowLists<EndpointPeer>();
   const podsByName = new WindowLists<EndpointPeer>();
   const hostsByName = new WindowLists<EndpointPeer>();
+  const nodeAddresses = new NodeAddresses();
   for (const [observations, byName] of [
     [podLike, podsByName],
     [hosts, hostsByName],
@@ -89,9 +90,13 @@ export function buildInventory(resources: readonly RawResource[], options: Inven
       const named = sharedEndpointPeer(endpoint, undefined);
       byName.add(endpoint.kind === 'pod' ? `${endpoint.namespace}/${endpoint.name}` : endpoint.name, v, named);
       // A hostNetwork pod's IP is its node's: the node (or its host endpoint) owns it, not the pod.
-      if (endpoint.kind === 'pod' && endpoint.hostNetwork) continue;
-      for (const ip of endpoint.ips) byIp.add(ip, v, sharedEndpointPeer(endpoint, ip));
+      if (endpoint.kind === 'pod' && endpoint.hostNetwork) nodeAddresses.add(endpoint, v);
+      else for (const ip of endpoint.ips) byIp.add(ip, v, sharedEndpointPeer(endpoint, ip));
     }
+  }
+  for (const node of nodeAddresses.nodes(byIp)) {
+    endpoints.push(node.endpoint);
+    for (const a of node.addresses) byIp.add(a.ip, a, sharedEndpointPeer(node.endpoint, a.ip));
   }
   return new Inventory({
     endpoints,
@@ -167,7 +172,11 @@ function endpointOf(v: EndpointVersion): Endpoint {
 class WindowLists<T> {
   private readonly lists = new Map<string, { start: number; end: number; value: T }[]>();
 
-  add(key: string, v: EndpointVersion, value: T): void {
+  has(key: string): boolean {
+    return this.lists.has(key);
+  }
+
+  add(key: string, v: { readonly start: number; readonly end: number }, value: T): void {
     const w = { start: v.start, end: v.end, value };
     const list = this.lists.get(key);
     if (list === undefined) this.lists.set(key, [w]);
@@ -177,6 +186,57 @@ class WindowLists<T> {
   build(): Map<string, TimeWindows<T>> {
     const out = new Map<string, TimeWindows<T>>();
     for (const [key, list] of this.lists) out.set(key, TimeWindows.build(list));
+    return out;
+  }
+}
+
+/**
+ * The nodes' own addresses, from the hostNetwork pods on them (kube-proxy, calico-node...: every node runs some),
+ * for flows that give a node's IP where no host endpoint holds it: a kubelet probe from the node to a pod on it
+ * must be known as the node's, or it would be judged by the pod's ingress policy, which Felix does not apply to
+ * it (engine/local-host.ts). Each such node is one synthetic endpoint `node:<name>`, hostNetwork like the pods it
+ * is known from (no policy of its own, as Felix applies none to a node without a host endpoint), holding each
+ * address over the span of the pods seen with it.
+ */
+class NodeAddresses {
+  /** node → ip → the span of the hostNetwork pods on that node with that IP. */
+  private readonly spans = new Map<string, Map<string, { start: number; end: number }>>();
+
+  add(pod: PodEndpoint, v: EndpointVersion): void {
+    if (pod.node === '') return;
+    let byIp = this.spans.get(pod.node);
+    if (byIp === undefined) this.spans.set(pod.node, (byIp = new Map()));
+    for (const ip of pod.ips) {
+      const span = byIp.get(ip);
+      if (span === undefined) byIp.set(ip, { start: v.start, end: v.end });
+      else {
+        span.start = Math.min(span.start, v.start);
+        span.end = Math.max(span.end, v.end);
+      }
+    }
+  }
+
+  /** One endpoint per node with the addresses no endpoint of `byIp` holds at any time (those are theirs). */
+  nodes(byIp: WindowLists<EndpointPeer>): { endpoint: PodEndpoint; addresses: { ip: string; start: number; end: number }[] }[] {
+    const out = [];
+    for (const [node, spans] of [...this.spans].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const addresses = [...spans].filter(([ip]) => !byIp.has(ip)).map(([ip, span]) => ({ ip, ...span }));
+      if (addresses.length === 0) continue;
+      const endpoint: PodEndpoint = {
+        id: nextId(),
+        kind: 'pod',
+        key: `node:${node}`,
+        name: node,
+        namespace: '',
+        serviceAccount: '',
+        hostNetwork: true,
+        node,
+        labels: {},
+        ips: addresses.map((a) => a.ip),
+        namedPorts: [],
+      };
+      out.push({ endpoint, addresses });
+    }
     return out;
   }
 }

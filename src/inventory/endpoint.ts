@@ -25,7 +25,8 @@ interface EndpointBase {
   /**
    * `pod:<ns>/<name>` or `host:<node>/<interface>` (`host:<node>/<name>` for a HostEndpoint without an interface
    * name); stable across snapshots. Endpoints made up from a flow's labels, for pods the inventory does not hold,
-   * have keys starting `synthetic:`.
+   * have keys starting `synthetic:`; a node's own address, known from its hostNetwork pods, is `node:<node>` (a
+   * hostNetwork PodEndpoint: inventory/build.ts NodeAddresses).
    */
   readonly key: string;
   readonly name: string;

@@ -124,6 +124,27 @@ describe('replay', () => {
     ]);
   });
 
+  it("knows a node's address from its hostNetwork pods: a kubelet probe passes a pod's deny-all, as in Felix", async () => {
+    const { r, rows } = await replayDocuments({
+      policies: [
+        'apiVersion: v1\nkind: Namespace\nmetadata: {name: prod}',
+        'apiVersion: v1\nkind: Pod\nmetadata: {name: kube-proxy-x, namespace: kube-system}\nspec: {nodeName: n1, hostNetwork: true}\nstatus: {podIP: 192.168.0.1}',
+        'apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: prod}\nspec: {nodeName: n1}\nstatus: {podIP: 10.0.0.1}',
+        'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny-all, namespace: prod}\nspec: {podSelector: {}, policyTypes: [Ingress]}',
+      ],
+      flows: [
+        { src_ip: '192.168.0.1', dst_ip: '10.0.0.1', dst_port: 8080 },
+        // Another node's address is an address like any other.
+        { src_ip: '192.168.0.2', dst_ip: '10.0.0.1', dst_port: 8080 },
+      ],
+    });
+    expect(r.code).toBe(0);
+    expect(rows.map((x) => [x.src_endpoint, x.verdict, x.rule])).toEqual([
+      ['node:n1', 'allow', 'egress=allow@(host-to-workload); ingress=allow@(host-to-workload)'],
+      [undefined, 'deny', 'egress=allow@(no-endpoint); ingress=deny@default/prod/knp.default.deny-all#(end-of-tier)'],
+    ]);
+  });
+
   it("decides a host endpoint's traffic by the rules of the Profiles it names, and lists them in coverage and the report", async () => {
     const dir = await tmp();
     const cluster = join(dir, 'cluster.yaml');

@@ -5,7 +5,7 @@ import { buildInventory } from '../../src/inventory/build.js';
 import type { Endpoint, Peer } from '../../src/inventory/endpoint.js';
 import type { Inventory } from '../../src/inventory/inventory.js';
 import { parseInventoryArg, snapshotTimes } from '../../src/inventory/snapshot-arg.js';
-import { loadResources } from '../../src/policy/load.js';
+import { loadResources, parseResources } from '../../src/policy/load.js';
 import type { RawResource } from '../../src/policy/resource.js';
 import { fixture } from '../flows/helpers.js';
 
@@ -273,5 +273,40 @@ describe('plain manifests (no snapshot time)', () => {
     const web = (hhmm: string) => describePeer(inventory.resolve(flow({ time: at(hhmm), src_ip: '10.1.0.11' }), 'src'));
     expect(web('08:00')).toBe('address 10.1.0.11');
     expect(web('23:00')).toBe('pod:production/web-a'); // no later snapshot says it is gone
+  });
+});
+
+describe("nodes' own addresses, from the hostNetwork pods on them", () => {
+  const pod = (name: string, node: string | undefined, ip: string, created: string) =>
+    `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: kube-system, creationTimestamp: "2025-11-23T${created}:00Z"}\nspec: {hostNetwork: true${node === undefined ? '' : `, nodeName: ${node}`}}\nstatus: {podIP: ${ip}}`;
+  const inventoryOf = (...docs: string[]): Inventory => {
+    const loaded = parseResources([{ file: 'cluster.yaml', text: docs.join('\n---\n') }]);
+    expect(loaded.diagnostics).toEqual([]);
+    return buildInventory(loaded.inventory);
+  };
+  const src = (inventory: Inventory, ip: string, hhmm = '12:00') => describePeer(inventory.resolve(flow({ time: at(hhmm), src_ip: ip }), 'src'));
+
+  it('an address only hostNetwork pods hold is their node, one endpoint per node, from the first pod seen with it', () => {
+    const inventory = inventoryOf(
+      pod('kube-proxy-a', 'n1', '192.168.0.1', '10:00'),
+      pod('calico-node-a', 'n1', '192.168.0.1', '09:00'),
+      pod('kube-proxy-b', 'n2', '192.168.0.2', '10:00'),
+    );
+    expect(src(inventory, '192.168.0.1')).toBe('node:n1');
+    expect(src(inventory, '192.168.0.2')).toBe('node:n2');
+    expect(src(inventory, '192.168.0.1', '09:30')).toBe('node:n1');
+    expect(src(inventory, '192.168.0.1', '08:59')).toBe('address 192.168.0.1');
+    const nodes = [...inventory.endpoints()].filter((e) => e.key.startsWith('node:'));
+    expect(nodes).toEqual([
+      expect.objectContaining({ key: 'node:n1', kind: 'pod', hostNetwork: true, node: 'n1', ips: ['192.168.0.1'] }),
+      expect.objectContaining({ key: 'node:n2', kind: 'pod', hostNetwork: true, node: 'n2', ips: ['192.168.0.2'] }),
+    ]);
+  });
+
+  it('a host endpoint holding the address keeps it; a hostNetwork pod with no node names none', () => {
+    const hep = 'apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: n1-eth0}\nspec: {node: n1, interfaceName: eth0, expectedIPs: [192.168.0.1]}';
+    const inventory = inventoryOf(hep, pod('kube-proxy-a', 'n1', '192.168.0.1', '10:00'), pod('pending', undefined, '192.168.0.9', '10:00'));
+    expect(src(inventory, '192.168.0.1')).toBe('host:n1/eth0');
+    expect(src(inventory, '192.168.0.9')).toBe('address 192.168.0.9');
   });
 });
