@@ -26,6 +26,7 @@ import { Canonical, type VerdictInterner, verdictOf } from './verdicts.js';
 const PASSED = 'passed';
 
 const NO_ENDPOINT: Decider = Object.freeze({ kind: 'no-endpoint' });
+const WORKLOAD_DEFAULT_DENY: Decider = Object.freeze({ kind: 'workload-default-deny' });
 const UNKNOWN_ENDPOINT: Record<SideRole, Decider> = {
   source: unknownEndpoint('source'),
   destination: unknownEndpoint('destination'),
@@ -131,18 +132,20 @@ export class DirectionEvaluator {
 
   /**
    * Pods: the namespace profile `kns.<ns>` allows everything (the service-account profile only carries labels).
-   * Host endpoints: the profiles they name, in order, each its rules (engine/profiles.ts); none that decides means
-   * deny (host endpoints are default deny). A profile neither Calico's own nor loaded makes the direction unknown.
+   * Host endpoints, and workloads of other orchestrators: the profiles they name, in order, each its rules
+   * (engine/profiles.ts); none that decides means deny (host endpoints are default deny, and Felix drops what
+   * no profile of a workload accepted). A profile neither Calico's own nor loaded makes the direction unknown.
    */
   private profilesOf(direction: Direction, cls: EndpointClass, ctx: EvalContext, trace: TraceSink | undefined): Decider {
     const e = cls.owner;
-    if (e.kind === 'pod') {
+    if (e.kind === 'pod' && e.named === undefined) {
       const profiles = [`kns.${e.namespace}`, `ksa.${e.namespace}.${e.serviceAccount}`];
       if (trace) trace({ kind: 'profiles', direction, profiles });
       return this.profiles.get(e.namespace, namespaceProfileDecider);
     }
-    if (trace) trace({ kind: 'profiles', direction, profiles: e.profiles });
-    for (const profile of e.profiles) {
+    const named = e.kind === 'pod' ? e.named! : e.profiles;
+    if (trace) trace({ kind: 'profiles', direction, profiles: named });
+    for (const profile of named) {
       const allowsAll = profile === DEFAULT_ALLOW_PROFILE || profile.startsWith('kns.');
       if (allowsAll) return this.profiles.get(profile, profileDecider);
       if (profile.startsWith('ksa.')) continue;
@@ -151,7 +154,8 @@ export class DirectionEvaluator {
       const decider = this.profileRules(direction, loaded, ctx, trace);
       if (decider !== undefined) return decider;
     }
-    return this.hostDefaultDeny.get(e.key, hostDefaultDenyDecider);
+    // Felix drops what no profile accepted, on a workload as on a host endpoint.
+    return e.kind === 'pod' ? WORKLOAD_DEFAULT_DENY : this.hostDefaultDeny.get(e.key, hostDefaultDenyDecider);
   }
 
   /**

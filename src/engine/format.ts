@@ -17,6 +17,7 @@
  *   (profile)/<profile>#<rule>      no tier decided; a rule of a host endpoint's Profile decided (or could not
  *                                   be decided)
  *   (host-default-deny)/<endpoint>  no tier or profile decided on a host endpoint
+ *   (workload-default-deny)         no tier or profile decided on a workload that names its own profiles
  *   (failsafe)/<PROTO>:<port>       Felix failsafe port on a host endpoint
  *   (no-endpoint)                   this side is no endpoint, so no policy constrains it
  *   (unknown-endpoint)              this side may be an endpoint the inventory does not know
@@ -46,6 +47,8 @@ function formatWhere(d: Decider): string {
       return `(profile)/${d.profile}`;
     case 'host-default-deny':
       return `(host-default-deny)/${d.endpoint}`;
+    case 'workload-default-deny':
+      return '(workload-default-deny)';
     case 'failsafe':
       return `(failsafe)/${protocolName(d.protocol)}:${d.port}`;
     case 'no-endpoint':
@@ -174,6 +177,8 @@ function conclusion(dv: DirectionVerdict): string {
       return `allow by profile ${d.profile}`;
     case 'host-default-deny':
       return `deny: host endpoint ${d.endpoint} is default deny (no policy or profile allowed)`;
+    case 'workload-default-deny':
+      return 'deny: no policy or profile of the workload allowed';
     case 'failsafe':
       return `allow: Felix failsafe port ${protocolName(d.protocol)}:${d.port}`;
     case 'no-endpoint':

@@ -36,11 +36,15 @@ export interface SelectorSubject {
   readonly serviceAccountLabels: Labels | undefined;
 }
 
-/** A pod's profiles: `kns.<namespace>` (allows everything) and `ksa.<namespace>.<service account>` (labels only). */
+/**
+ * A pod's profiles: `kns.<namespace>` (allows everything) and `ksa.<namespace>.<service account>` (labels only),
+ * or, for a workload of another orchestrator, the ones it names (`named`).
+ */
 export interface PodProfiles {
   readonly kind: 'pod';
   readonly namespace: string;
   readonly serviceAccount: string;
+  readonly named: readonly string[] | undefined;
 }
 
 /** The endpoints that decide alike, whatever their IPs. Built once per distinct class key, on first use. */
@@ -70,7 +74,7 @@ export class EndpointClass implements SelectorSubject {
     this.namedPorts = endpoint.namedPorts;
     if (endpoint.kind === 'host') {
       this.owner = endpoint;
-      this.labels = hostEndpointLabels(endpoint, profiles);
+      this.labels = inheritedLabels(endpoint.labels, endpoint.profiles, cluster, profiles);
       this.namespace = undefined;
       this.namespaceLabels = EMPTY_LABELS;
       this.serviceAccount = undefined;
@@ -79,18 +83,15 @@ export class EndpointClass implements SelectorSubject {
     }
     const ns = endpoint.namespace;
     const sa = endpoint.serviceAccount;
-    this.owner = { kind: 'pod', namespace: ns, serviceAccount: sa };
+    this.owner = { kind: 'pod', namespace: ns, serviceAccount: sa, named: endpoint.profiles };
     this.namespaceLabels = namespaceLabels(cluster, ns);
-    // A service account missing from the inventory still has the name label Calico always sets.
-    const saLabels = cluster.serviceAccount(ns, sa)?.labels ?? EMPTY_LABELS;
-    this.serviceAccountLabels = saLabels[NAME_LABEL] === undefined ? { ...saLabels, [NAME_LABEL]: sa } : saLabels;
+    this.serviceAccountLabels = serviceAccountLabels(cluster, ns, sa);
     this.namespace = ns;
     this.serviceAccount = sa;
-    this.labels = {
-      ...prefixed('pcns.', this.namespaceLabels),
-      ...prefixed('pcsa.', this.serviceAccountLabels),
-      ...endpoint.labels,
-    };
+    this.labels =
+      endpoint.profiles === undefined
+        ? { ...prefixed('pcns.', this.namespaceLabels), ...prefixed('pcsa.', this.serviceAccountLabels), ...endpoint.labels }
+        : inheritedLabels(endpoint.labels, endpoint.profiles, cluster, profiles);
   }
 
   /**
@@ -103,7 +104,7 @@ export class EndpointClass implements SelectorSubject {
       .sort()
       .map((k) => [k, e.labels[k]]);
     const ports = e.namedPorts.map((p) => [p.name, p.port, p.protocol]);
-    return JSON.stringify([e.namespace, e.serviceAccount, labels, ports]);
+    return JSON.stringify([e.namespace, e.serviceAccount, labels, ports, e.profiles ?? null]);
   }
 }
 
@@ -131,15 +132,35 @@ export class NetworkSetSubject implements SelectorSubject {
 }
 
 /**
- * A host endpoint's labels as selectors see them: its own, then those of its profiles in the order it names them,
- * the first holder of a label winning (felix/labelindex/label_inheritance_index.go itemData.GetHandle).
+ * The labels of an endpoint that names its profiles, as selectors see them: its own, then those of its profiles
+ * in the order it names them, the first holder of a label winning (felix/labelindex/label_inheritance_index.go
+ * itemData.GetHandle). `kns.<ns>` gives the namespace's labels as `pcns.*`, `ksa.<ns>.<account>` the service
+ * account's as `pcsa.*`, a loaded Profile its `labelsToApply`.
  */
-function hostEndpointLabels(endpoint: HostEndpointRef, profiles: ReadonlyMap<string, Profile>): Labels {
-  if (!endpoint.profiles.some((name) => Object.keys(profiles.get(name)?.labelsToApply ?? {}).length > 0)) return endpoint.labels;
+function inheritedLabels(own: Labels, names: readonly string[], cluster: ClusterView, profiles: ReadonlyMap<string, Profile>): Labels {
+  const inherited = names.map((name) => profileLabels(name, cluster, profiles)).filter((l) => Object.keys(l).length > 0);
+  if (inherited.length === 0) return own;
   const labels: Record<string, string> = {};
   // Last profile first, so that each earlier holder, and the endpoint itself, overwrites.
-  for (let i = endpoint.profiles.length - 1; i >= 0; i--) Object.assign(labels, profiles.get(endpoint.profiles[i]!)?.labelsToApply);
-  return Object.assign(labels, endpoint.labels);
+  for (let i = inherited.length - 1; i >= 0; i--) Object.assign(labels, inherited[i]);
+  return Object.assign(labels, own);
+}
+
+function profileLabels(name: string, cluster: ClusterView, profiles: ReadonlyMap<string, Profile>): Labels {
+  if (name.startsWith('kns.')) return prefixed('pcns.', namespaceLabels(cluster, name.slice('kns.'.length)));
+  if (name.startsWith('ksa.')) {
+    // ksa.<namespace>.<account>: namespaces hold no `.`, account names may.
+    const rest = name.slice('ksa.'.length);
+    const dot = rest.indexOf('.');
+    return dot < 0 ? EMPTY_LABELS : prefixed('pcsa.', serviceAccountLabels(cluster, rest.slice(0, dot), rest.slice(dot + 1)));
+  }
+  return profiles.get(name)?.labelsToApply ?? EMPTY_LABELS;
+}
+
+/** A service account missing from the inventory still has the name label Calico always sets. */
+function serviceAccountLabels(cluster: ClusterView, ns: string, sa: string): Labels {
+  const labels = cluster.serviceAccount(ns, sa)?.labels ?? EMPTY_LABELS;
+  return labels[NAME_LABEL] === undefined ? { ...labels, [NAME_LABEL]: sa } : labels;
 }
 
 /** A namespace missing from the inventory still has the labels Kubernetes and Calico always set. */

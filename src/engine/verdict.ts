@@ -30,6 +30,8 @@ export type Decider =
   | { readonly kind: 'profile'; readonly profile: string }
   /** No tier or profile decided on a host endpoint: host endpoints are default deny. */
   | { readonly kind: 'host-default-deny'; readonly endpoint: string }
+  /** No tier or profile decided on a workload that names its own profiles (not a Kubernetes pod): Felix drops. */
+  | { readonly kind: 'workload-default-deny' }
   /** Felix failsafe port on a host endpoint: allowed before any policy (felix/rules/endpoints.go). */
   | { readonly kind: 'failsafe'; readonly port: number; readonly protocol: number }
   /** This side is not an endpoint: no policy constrains it. */

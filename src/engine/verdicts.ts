@@ -21,6 +21,7 @@ export function verdictOf(d: Decider): FinalVerdict {
       return d.action === 'Drop' ? 'deny' : d.action === 'Accept' ? 'allow' : 'unknown';
     case 'end-of-tier':
     case 'host-default-deny':
+    case 'workload-default-deny':
       return 'deny';
     case 'undecidable':
     case 'unknown-endpoint':

@@ -150,6 +150,7 @@ function endpointOf(v: EndpointVersion): Endpoint {
       labels: c.labels,
       ips: c.ips,
       namedPorts: c.namedPorts,
+      profiles: c.profiles,
     };
     return pod;
   }
@@ -234,6 +235,7 @@ class NodeAddresses {
         labels: {},
         ips: addresses.map((a) => a.ip),
         namedPorts: [],
+        profiles: undefined,
       };
       out.push({ endpoint, addresses });
     }

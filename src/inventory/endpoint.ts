@@ -50,6 +50,12 @@ export interface PodEndpoint extends EndpointBase {
    * synthetic endpoint). Traffic to its own node is decided by Felix's DefaultEndpointToHostAction.
    */
   readonly node: string;
+  /**
+   * The profiles a WorkloadEndpoint names when they are not only the ones Calico derives for a Kubernetes pod
+   * (`kns.*`, `ksa.*`): a workload of another orchestrator, whose profiles decide after the tiers (engine/
+   * direction.ts). Undefined for Kubernetes pods: their namespace profile allows.
+   */
+  readonly profiles: readonly string[] | undefined;
 }
 
 export interface HostEndpointRef extends EndpointBase {

@@ -219,6 +219,7 @@ export class Inventory implements ClusterView {
         labels: own,
         ips: [],
         namedPorts: [],
+        profiles: undefined,
       };
       peer = sharedEndpointPeer(endpoint, undefined);
       this.synthetic.set(key, peer);

@@ -32,6 +32,8 @@ export type EndpointContent =
       readonly labels: Labels;
       readonly namedPorts: readonly NamedPort[];
       readonly ips: readonly string[];
+      /** PodEndpoint `profiles`. */
+      readonly profiles: readonly string[] | undefined;
     }
   | {
       readonly kind: 'host';
@@ -152,6 +154,7 @@ export function observePod(r: RawResource, observedAt: number | undefined, diagn
       labels: sortedLabels(labels),
       namedPorts: [...containerPorts(read, 'spec.containers'), ...containerPorts(read, 'spec.initContainers')],
       ips,
+      profiles: undefined,
     },
     created: read.time('metadata.creationTimestamp'),
     deleted,
@@ -231,6 +234,7 @@ export function observeWorkloadEndpoint(r: RawResource, observedAt: number | und
   if (orchestrator) labels[ORCHESTRATOR_LABEL] ??= orchestrator;
   if (serviceAccount !== '' && serviceAccount.length < SERVICE_ACCOUNT_LABEL_LIMIT) labels[SERVICE_ACCOUNT_LABEL] ??= serviceAccount;
   const ips = read.ips(read.list('spec.ipNetworks'), 'spec.ipNetworks');
+  const profiles = read.list('spec.profiles').filter((p): p is string => typeof p === 'string');
   return {
     identity: read.identity(),
     key: `pod:${namespace}/${name}`,
@@ -244,6 +248,8 @@ export function observeWorkloadEndpoint(r: RawResource, observedAt: number | und
       labels: sortedLabels(labels),
       namedPorts: calicoPorts(read),
       ips,
+      // Those Calico derives for a Kubernetes pod are what a pod without them gets anyway.
+      profiles: profiles.every((p) => p.startsWith('kns.') || p.startsWith('ksa.')) ? undefined : profiles,
     },
     created: read.time('metadata.creationTimestamp'),
     deleted: read.time('metadata.deletionTimestamp'),

@@ -147,9 +147,10 @@ export interface NetworkSet {
 }
 
 /**
- * A Calico Profile a host endpoint names (`spec.profiles`): after the last tier, the endpoint's profiles run in
- * order, each its rules for the direction (Allow and Deny decide, Pass and no match go on to the next profile),
- * and its `labelsToApply` are labels the endpoint inherits (felix/rules/endpoints.go, felix/labelindex). The
+ * A Calico Profile a host endpoint (or a workload of another orchestrator) names (`spec.profiles`): after the
+ * last tier, the endpoint's profiles run in order, each its rules for the direction (Allow and Deny decide, Pass
+ * and no match go on to the next profile), and its `labelsToApply` are labels the endpoint inherits
+ * (felix/rules/endpoints.go, felix/labelindex). The
  * profiles Calico makes itself (`kns.*`, `ksa.*`, `projectcalico-default-allow`) are not loaded as Profiles:
  * flowaudit derives them from namespaces and service accounts, as Calico does.
  */

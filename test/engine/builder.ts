@@ -206,6 +206,8 @@ export interface PodSpec {
   namedPorts?: NamedPort[];
   hostNetwork?: boolean;
   node?: string;
+  /** A non-Kubernetes WorkloadEndpoint's profiles. */
+  profiles?: string[];
 }
 
 export function pod(spec: PodSpec): PodEndpoint {
@@ -227,6 +229,7 @@ export function pod(spec: PodSpec): PodEndpoint {
     },
     ips: spec.ips ?? [],
     namedPorts: spec.namedPorts ?? [],
+    profiles: spec.profiles,
   };
 }
 

@@ -24,6 +24,8 @@ describe('rule column', () => {
     ['end of tier', dv({ kind: 'end-of-tier', tier: 'default', policy: 'prod/knp.default.db' }, 'deny'), 'ingress=deny@default/prod/knp.default.db#(end-of-tier)'],
     ['profile', dv({ kind: 'profile', profile: 'kns.prod' }, 'allow'), 'ingress=allow@(profile)/kns.prod'],
     ['host default deny', dv({ kind: 'host-default-deny', endpoint: 'host:n1/eth0' }, 'deny'), 'ingress=deny@(host-default-deny)/host:n1/eth0'],
+    ['a profile rule', dv({ kind: 'rule', tier: '(profile)', policy: 'edge', rule: 1, action: 'Deny' }, 'deny'), 'ingress=deny@(profile)/edge#1'],
+    ['workload default deny', dv({ kind: 'workload-default-deny' }, 'deny'), 'ingress=deny@(workload-default-deny)'],
     ['failsafe', dv({ kind: 'failsafe', port: 68, protocol: 17 }, 'allow'), 'ingress=allow@(failsafe)/UDP:68'],
     ['no endpoint', dv({ kind: 'no-endpoint' }, 'allow', 'egress'), 'egress=allow@(no-endpoint)'],
     ['unknown endpoint', dv({ kind: 'unknown-endpoint', reason: 'r' }, 'unknown'), 'ingress=unknown@(unknown-endpoint)'],
@@ -46,6 +48,15 @@ describe('rule column', () => {
       { direction: 'egress', verdict: 'allow', where: '(profile)/kns.prod' },
       { direction: 'ingress', verdict: 'deny', where: '(host-default-deny)/host:n1/*' },
     ]);
+    // A profile's rule parses as one in the tier `(profile)`.
+    expect(parseRuleColumn('egress=allow@(no-endpoint); ingress=deny@(profile)/edge#1')?.[1]).toEqual({
+      direction: 'ingress',
+      verdict: 'deny',
+      where: '(profile)/edge#1',
+      tier: '(profile)',
+      policy: 'edge',
+      rule: 1,
+    });
     expect(parseRuleColumn('allow by something')).toBeUndefined();
   });
 

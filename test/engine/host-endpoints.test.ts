@@ -199,6 +199,26 @@ describe('host endpoint policy and profiles', () => {
       expect(ingress('203.0.113.7')).toBe('ingress=deny@(host-default-deny)/host:n2/eth0');
     });
 
+    it('a workload of another orchestrator is decided by the profiles it names, and dropped when none allows', () => {
+      const vm = pod({ ns: 'prod', name: 'vm-1', ips: ['10.0.0.9'], profiles: ['web', 'ssh-only'] });
+      const set = compile(policySet([], { profiles: [sshOnly, web, labelled] }), cluster({ namespaces: { prod: {} }, endpoints: [vm] }));
+      const ingress = (f: Partial<FlowRecord>) => formatDecision(set.evaluate(flow(f), outside, at(vm))).split('; ')[1];
+      expect(ingress({ dst_port: 80 })).toBe('ingress=allow@(profile)/web#0');
+      expect(ingress({ dst_port: 23 })).toBe('ingress=deny@(profile)/ssh-only#3');
+      expect(ingress({ dst_port: 8080 })).toBe('ingress=deny@(workload-default-deny)');
+      // A Kubernetes pod (no profiles of its own) keeps its namespace profile.
+      const k8sPod = pod({ ns: 'prod', name: 'api', ips: ['10.0.0.8'] });
+      expect(formatDecision(set.evaluate(flow({ dst_port: 8080 }), outside, at(k8sPod))).split('; ')[1]).toBe('ingress=allow@(profile)/kns.prod');
+    });
+
+    it('a workload inherits the labels of the profiles it names, kns. ones as pcns.*', () => {
+      const vm = pod({ ns: 'prod', name: 'vm-1', ips: ['10.0.0.9'], profiles: ['labelled', 'kns.prod'] });
+      const edge = policy({ name: 'edge', selector: "tier == 'edge' && pcns.team == 'a'", ingress: [{ action: 'Allow' }] });
+      const view = cluster({ namespaces: { prod: { team: 'a' } }, endpoints: [vm] });
+      const v = compile(policySet([edge], { profiles: [labelled] }), view).evaluate(flow({ dst_port: 80 }), outside, at(vm));
+      expect(formatDecision(v).split('; ')[1]).toBe('ingress=allow@default/default.edge#0');
+    });
+
     it("a host endpoint inherits its profiles' labelsToApply, its own labels first", () => {
       const byTier = policy({ name: 'edge-in', selector: "tier == 'edge' && role == 'node'", ingress: [{ action: 'Allow' }] });
       expect(decideProfiles(['labelled'], { dst_port: 80 }, [byTier])).toBe('ingress=allow@default/default.edge-in#0');

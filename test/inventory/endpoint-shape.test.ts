@@ -19,13 +19,13 @@ status: {podIP: 10.0.0.1}
 apiVersion: v1
 kind: Pod
 metadata: {name: node-agent, namespace: kube-system}
-spec: {hostNetwork: true}
-status: {podIP: 192.168.0.1}
+spec: {hostNetwork: true, nodeName: node-3}
+status: {podIP: 192.168.0.3}
 ---
 apiVersion: projectcalico.org/v3
 kind: WorkloadEndpoint
 metadata: {name: vm-1, namespace: prod, labels: {app: vm}}
-spec: {workload: vm-1, ipNetworks: [10.0.0.2/32], ports: [{name: ssh, port: 22, protocol: TCP}]}
+spec: {workload: vm-1, ipNetworks: [10.0.0.2/32], ports: [{name: ssh, port: 22, protocol: TCP}], profiles: [sg-1]}
 ---
 apiVersion: projectcalico.org/v3
 kind: HostEndpoint
@@ -45,11 +45,11 @@ describe('endpoint shapes', () => {
   const inventory = buildInventory(loaded.inventory);
   const endpoints = [...inventory.endpoints()];
 
-  it('every pod endpoint, from a Pod or a WorkloadEndpoint, has the keys of a synthetic pod, in its order', () => {
+  it('every pod endpoint, from a Pod, a WorkloadEndpoint or a node address, has the keys of a synthetic pod, in its order', () => {
     const peer = inventory.resolve({ proto: 6, src_namespace: 'prod', src_name: 'gone', src_labels: { app: 'x' } }, 'src');
     if (peer.kind !== 'endpoint') throw new Error(`expected a synthetic endpoint, got ${peer.kind}`);
     const pods = endpoints.filter((e) => e.kind === 'pod');
-    expect(pods.map((e) => e.key)).toEqual(['pod:prod/web', 'pod:kube-system/node-agent', 'pod:prod/vm-1']);
+    expect(pods.map((e) => e.key)).toEqual(['pod:prod/web', 'pod:kube-system/node-agent', 'pod:prod/vm-1', 'node:node-3']);
     for (const pod of pods) expect(keysOf(pod)).toEqual(keysOf(peer.endpoint));
   });
 

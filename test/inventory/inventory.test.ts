@@ -310,3 +310,17 @@ describe("nodes' own addresses, from the hostNetwork pods on them", () => {
     expect(src(inventory, '192.168.0.9')).toBe('address 192.168.0.9');
   });
 });
+
+describe("a WorkloadEndpoint's profiles", () => {
+  const wep = (name: string, profiles: string[]) =>
+    `apiVersion: projectcalico.org/v3\nkind: WorkloadEndpoint\nmetadata: {name: ${name}, namespace: prod}\nspec: {workload: ${name}, ipNetworks: [10.0.0.2/32], profiles: [${profiles.join(', ')}]}`;
+  const profilesOf = (text: string) => {
+    const [endpoint] = [...buildInventory(parseResources([{ file: 'c.yaml', text }]).inventory).endpoints()];
+    return endpoint?.kind === 'pod' ? endpoint.profiles : 'not a pod';
+  };
+
+  it("are left to Calico's derivation when they are a Kubernetes pod's (kns., ksa.), and kept otherwise", () => {
+    expect(profilesOf(wep('k8s', ['kns.prod', 'ksa.prod.default']))).toBeUndefined();
+    expect(profilesOf(wep('vm', ['sg-web', 'kns.prod']))).toEqual(['sg-web', 'kns.prod']);
+  });
+});
