@@ -1,9 +1,10 @@
 /**
  * The Profiles host endpoints (and workloads of other orchestrators) name, compiled: their rules as sites in the
  * pseudo-tier `(profile)`, so a profile rule is named `(profile)/<profile>#<rule>` wherever a policy rule is
- * named `<tier>/<policy>#<rule>` (rule column, coverage, explain). Felix renders each profile into a chain of its own that the endpoint's chain jumps
- * to after the tiers, in the endpoint's order (felix/rules/endpoints.go): Allow accepts and Deny drops; a Pass
- * rule, or no rule matching, returns to the endpoint's chain, which goes on to the next profile.
+ * named `<tier>/<policy>#<rule>` (rule column, coverage, explain). Felix renders each profile into a chain of
+ * its own that the endpoint's chain jumps to after the tiers, in the endpoint's order (felix/rules/endpoints.go):
+ * Allow accepts and Deny drops; a Pass rule, or no rule matching, returns to the endpoint's chain, which goes on
+ * to the next profile.
  */
 import type { Direction, Profile } from '../policy/model.js';
 import { type RuleSite, ruleSite } from './applicable.js';

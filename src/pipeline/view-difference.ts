@@ -5,9 +5,9 @@
  * order, with their rules), its profiles, the failsafe ports and the flow (engine/direction.ts); a side that is no
  * endpoint is decided by no policy at all. When both views have the same context (tiers, network sets, Felix
  * settings, profiles: contextContent), an endpoint at which the same policies apply in a direction in both views,
- * none of them changed, is decided alike in that direction: the same rules in the same order meet the same flow. So a flow whose source is decided alike for
- * egress and whose destination alike for ingress gets the current view's verdict in the proposed view too, rule
- * for rule. A typical change touches a few policies that apply to a few workloads, and most flows are spared the
+ * none of them changed, is decided alike in that direction: the same rules in the same order meet the same flow.
+ * So a flow whose source is decided alike for egress and whose destination alike for ingress gets the current
+ * view's verdict in the proposed view too, rule for rule. A typical change touches a few policies that apply to a few workloads, and most flows are spared the
  * second evaluation (and, more costly, the second view's first-time decisions).
  */
 import { bytesHolding } from '../engine/grow.js';
