@@ -7,8 +7,9 @@
  * settings, profiles: contextContent), an endpoint at which the same policies apply in a direction in both views,
  * none of them changed, is decided alike in that direction: the same rules in the same order meet the same flow.
  * So a flow whose source is decided alike for egress and whose destination alike for ingress gets the current
- * view's verdict in the proposed view too, rule for rule. A typical change touches a few policies that apply to a few workloads, and most flows are spared the
- * second evaluation (and, more costly, the second view's first-time decisions).
+ * view's verdict in the proposed view too, rule for rule. A typical change touches a few policies that apply to
+ * a few workloads, and most flows are spared the second evaluation (and, more costly, the second view's
+ * first-time decisions).
  */
 import { bytesHolding } from '../engine/grow.js';
 import type { CompiledPolicySet } from '../engine/index.js';
