@@ -294,4 +294,15 @@ describe('validate', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('1 policies, 0 network sets, 0 Felix configurations (FelixConfiguration, calico-node environment), 0 profiles, 3 inventory resources: 0 errors, 0 warnings\n');
   });
+
+  it('warns of a preDNAT policy that selects a host endpoint among the files, exit 0', async () => {
+    const dir = await tmp();
+    const file = join(dir, 'hosts.yaml');
+    const gnp = "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: nodeports}\nspec:\n  selector: role == 'node'\n  preDNAT: true\n  applyOnForward: true\n  ingress: [{action: Deny}]";
+    await writeFile(file, `${HOST_ENDPOINT_N1}\n---\n${gnp}\n`);
+    const r = await runCapture(['validate', '--policies', file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/hosts\.yaml:\d+:1: warning host-path-not-evaluated: policy nodeports is preDNAT and selects host endpoints host:n1\/eth0/);
+    expect(r.stderr).toMatch(/: 0 errors, 1 warnings\n$/);
+  });
 });

@@ -3,6 +3,8 @@ import { EXIT } from '../io.js';
 import { formatDiagnostic } from '../../policy/diagnostics.js';
 import { loadResources } from '../../policy/load.js';
 import { buildInventory } from '../../inventory/build.js';
+import { hostPathDiagnostics } from '../../engine/index.js';
+import { currentView } from '../../policy/views.js';
 
 export default defineCommand({
   command: 'validate',
@@ -17,7 +19,9 @@ export default defineCommand({
   ],
   async run(args, io) {
     const loaded = await loadResources(args.policies);
-    const diagnostics = [...loaded.diagnostics, ...buildInventory(loaded.inventory).diagnostics];
+    const inventory = buildInventory(loaded.inventory);
+    // Host endpoints among the files: say which of their paths the policies act on that a replay leaves out.
+    const diagnostics = [...loaded.diagnostics, ...inventory.diagnostics, ...hostPathDiagnostics(currentView(loaded.policySet), inventory)];
     const errors = diagnostics.filter((d) => d.severity === 'error').length;
     if (args.json) io.stdout.write(`${JSON.stringify(diagnostics, null, 2)}\n`);
     else for (const d of diagnostics) io.stdout.write(`${formatDiagnostic(d)}\n`);
