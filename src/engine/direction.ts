@@ -21,7 +21,6 @@ import type { TraceEvent, TraceSink } from './trace.js';
 import type { Decider, DirectionVerdict, PathStep } from './verdict.js';
 import { Canonical, type VerdictInterner, verdictOf } from './verdicts.js';
 
-
 /** What firstActing returns for a Pass rule. */
 const PASSED = 'passed';
 
@@ -219,7 +218,7 @@ const hostDefaultDenyDecider = (endpoint: string): Decider => ({ kind: 'host-def
 const unknownProfileDecider = (profile: string): Decider => ({
   kind: 'unknown-profile',
   profile,
-  reason: `host endpoint profile "${profile}" is not among the loaded Profile resources`,
+  reason: `profile "${profile}" is not among the loaded Profile resources`,
 });
 const failsafeDecider = (key: number): Decider => ({
   kind: 'failsafe',

@@ -21,7 +21,7 @@
  *   (failsafe)/<PROTO>:<port>       Felix failsafe port on a host endpoint
  *   (no-endpoint)                   this side is no endpoint, so no policy constrains it
  *   (unknown-endpoint)              this side may be an endpoint the inventory does not know
- *   (unknown-profile)/<profile>     a host endpoint profile that is not loaded
+ *   (unknown-profile)/<profile>     a profile an endpoint names that is not loaded
  *   (unknown-failsafe)/<PROTO>      policy denied but dst_port is missing, so a failsafe port may apply
  *   (endpoint-to-host)/<action>     from a pod to its own node: the node's DefaultEndpointToHostAction (Drop,
  *                                   Accept, Return, or unset)

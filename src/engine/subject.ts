@@ -3,8 +3,8 @@
  * (felix/labelindex: an endpoint inherits the labels of its profiles). Pods inherit the namespace profile
  * `kns.<ns>` (namespace labels as `pcns.<key>`) and the service-account profile `ksa.<ns>.<sa>` (labels as
  * `pcsa.<key>`); namespaced network sets inherit `kns.<ns>` too (libcalico-go updateprocessors/
- * networksetprocessor.go); host endpoints inherit the `labelsToApply` of the Profiles they name. The subject's own
- * labels win over inherited ones.
+ * networksetprocessor.go); host endpoints, and workloads of other orchestrators, inherit those of the profiles
+ * they name (a loaded Profile's `labelsToApply`). The subject's own labels win over inherited ones.
  *
  * Endpoints are evaluated by class: everything a decision reads about an endpoint other than its IPs (labels,
  * namespace, service account, named ports; for a host endpoint, the endpoint itself) makes its EndpointClass, so
@@ -68,7 +68,7 @@ export class EndpointClass implements SelectorSubject {
     readonly id: number,
     endpoint: Endpoint,
     cluster: ClusterView,
-    /** The set's profiles: a host endpoint inherits the `labelsToApply` of those it names. */
+    /** The set's profiles: an endpoint that names profiles inherits the `labelsToApply` of those it names. */
     profiles: ReadonlyMap<string, Profile>,
   ) {
     this.namedPorts = endpoint.namedPorts;

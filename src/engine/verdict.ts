@@ -40,7 +40,7 @@ export type Decider =
   | (RuleRef & { readonly kind: 'undecidable'; readonly reason: string })
   /** This side may be an endpoint the inventory does not know (a pod or host named but not resolved). */
   | { readonly kind: 'unknown-endpoint'; readonly reason: string }
-  /** A host endpoint profile that is not loaded (nor one Calico makes itself): its rules are not known. */
+  /** A profile an endpoint names that is not loaded (nor one Calico makes itself): its rules are not known. */
   | { readonly kind: 'unknown-profile'; readonly profile: string; readonly reason: string }
   /**
    * Policy did not allow a host endpoint flow, but a failsafe port may have: the flow lacks the `dst_port`, or the

@@ -109,7 +109,7 @@ describe('ReportBuilder', () => {
 
   describe('unknown verdicts by reason', () => {
     const SLICE = 'ingress: destination.services (prod/db): the inventory holds no EndpointSlice of the Service';
-    const PROFILE = 'ingress: host endpoint profile "edge" is not among the loaded Profile resources';
+    const PROFILE = 'ingress: profile "edge" is not among the loaded Profile resources';
 
     it("counts the evaluated view's unknown flows by reason, most first, the top N", () => {
       const b = new ReportBuilder('rule', 2);
