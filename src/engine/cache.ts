@@ -3,7 +3,8 @@
  * sides' numbers — identity and address key, engine/side-keys.ts — protocol and dst_port) and holding the
  * verdict's number, so a hit reads one 16-byte slot, within one cache line, and allocates nothing.
  *
- * An evaluation also reports which other flow fields it read (context.ts DEP_*: src_port, ICMP type and code).
+ * An evaluation also reports which other flow fields it read (context.ts DEP_*: src_port, ICMP type and code, and
+ * the flow's time as the epoch of the Services' endpoints).
  * The entry for a primary key is either a verdict (the evaluation read nothing else, so every flow with that key
  * takes the same path) or a trie keyed by the fields evaluations under that key have read so far. When a later
  * evaluation reads a field the trie does not key on, the trie widens and starts empty: a stored verdict is always
@@ -13,10 +14,13 @@
  * spends on them, and reaching the budget empties the cache (it holds only what it can recompute).
  */
 import type { FlowRecord } from '../flows/record.js';
-import { DEP_ICMP_CODE, DEP_ICMP_TYPE, DEP_SRC_PORT } from './context.js';
+import { DEP_ICMP_CODE, DEP_ICMP_TYPE, DEP_SERVICE_EPOCH, DEP_SRC_PORT } from './context.js';
 
 /** Trie levels in a fixed order. */
-const DEP_ORDER = [DEP_SRC_PORT, DEP_ICMP_TYPE, DEP_ICMP_CODE] as const;
+const DEP_ORDER = [DEP_SRC_PORT, DEP_ICMP_TYPE, DEP_ICMP_CODE, DEP_SERVICE_EPOCH] as const;
+
+/** A flow field's value for a trie level; the epoch is computed from the flow's time. */
+type FieldValue = (bit: number, flow: FlowRecord) => number | undefined;
 
 /** One level per field the entry keys on; the last level holds verdict numbers. */
 interface Trie extends Map<number | undefined, Trie | number> {}
@@ -63,7 +67,15 @@ export class VerdictCache {
   private misses = 0;
   private resets = 0;
 
-  constructor(private readonly maxBytes: number) {}
+  private readonly fieldValue: FieldValue;
+
+  constructor(
+    private readonly maxBytes: number,
+    /** ServiceMatches.epochOf: the flow's time as DEP_SERVICE_EPOCH keys it. */
+    epochOf: (time: number | undefined) => number,
+  ) {
+    this.fieldValue = (bit, flow) => (bit === DEP_SERVICE_EPOCH ? epochOf(flow.time) : flowField(bit, flow));
+  }
 
   /** The verdict number cached for this flow, or MISS. */
   get(src: number, dst: number, flow: FlowRecord): number {
@@ -72,7 +84,7 @@ export class VerdictCache {
     let v = MISS;
     if (slots[at + PP] !== EMPTY) {
       v = slots[at + VALUE]!;
-      if (v < 0) v = walk(this.dependents[-v - 1]!, flow);
+      if (v < 0) v = walk(this.dependents[-v - 1]!, flow, this.fieldValue);
     }
     if (v === MISS) this.misses++;
     else this.hits++;
@@ -113,7 +125,7 @@ export class VerdictCache {
       this.dependentBytes += DEPENDENT_BYTES;
       this.slots[at + VALUE] = -this.dependents.length;
     }
-    this.dependentBytes += insert(dep, flow, verdict);
+    this.dependentBytes += insert(dep, flow, verdict, this.fieldValue);
     if (this.bytes > this.maxBytes) this.clear();
   }
 
@@ -180,7 +192,8 @@ function hash(src: number, dst: number, pp: number): number {
   return h ^ (h >>> 15);
 }
 
-function fieldValue(bit: number, flow: FlowRecord): number | undefined {
+/** The value of a flow field other than the epoch. */
+function flowField(bit: number, flow: FlowRecord): number | undefined {
   switch (bit) {
     case DEP_SRC_PORT:
       return flow.src_port;
@@ -191,7 +204,7 @@ function fieldValue(bit: number, flow: FlowRecord): number | undefined {
   }
 }
 
-function walk(entry: DependentEntry, flow: FlowRecord): number {
+function walk(entry: DependentEntry, flow: FlowRecord, fieldValue: FieldValue): number {
   let node: Trie | number | undefined = entry.trie;
   for (const bit of DEP_ORDER) {
     if ((entry.deps & bit) === 0) continue;
@@ -202,7 +215,7 @@ function walk(entry: DependentEntry, flow: FlowRecord): number {
 }
 
 /** Stores the verdict under the flow's dependent fields; returns the estimated bytes this added. */
-function insert(entry: DependentEntry, flow: FlowRecord, verdict: number): number {
+function insert(entry: DependentEntry, flow: FlowRecord, verdict: number, fieldValue: FieldValue): number {
   let levels = 0;
   for (const bit of DEP_ORDER) if ((entry.deps & bit) !== 0) levels++;
   let node: Trie = entry.trie;

@@ -156,7 +156,7 @@ class PolicySetEvaluator implements CompiledPolicySet {
     this.index = new PolicyIndex(this.policies);
     const byName = [...set.profiles.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     this.profiles = new Map(byName.map((p) => [p.name, new CompiledProfile(p, peers, space, services)]));
-    this.cache = new VerdictCache(options.maxCacheBytes ?? 16 * 1024 * 1024);
+    this.cache = new VerdictCache(options.maxCacheBytes ?? 16 * 1024 * 1024, services.epochOf);
     this.directions = new DirectionEvaluator(
       this.interner,
       new FailsafeConfig(set.felix, space),
@@ -164,7 +164,7 @@ class PolicySetEvaluator implements CompiledPolicySet {
       this.profiles,
     );
     this.endpointToHost = new EndpointToHostConfig(set.felix);
-    this.ctx = new EvalContext(space);
+    this.ctx = new EvalContext(space, services.epochOf);
   }
 
   evaluate(flow: FlowRecord, src: Peer, dst: Peer): Verdict {

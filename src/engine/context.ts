@@ -22,6 +22,8 @@ export type Tri = typeof NO | typeof YES | typeof UNKNOWN;
 export const DEP_SRC_PORT = 1;
 export const DEP_ICMP_TYPE = 2;
 export const DEP_ICMP_CODE = 4;
+/** The flow's time, as the epoch of the Services' endpoints it falls in (engine/services.ts). */
+export const DEP_SERVICE_EPOCH = 8;
 
 /** Side identities of sides that are no endpoint (endpoints have their class id, from 0). */
 export const ADDRESS_SIDE = -1;
@@ -92,7 +94,11 @@ export class EvalContext {
   /** Set when the flow runs between a pod and its own node (engine/local-host.ts). */
   local: LocalPathAt | undefined = undefined;
 
-  constructor(private readonly space: AddressSpace) {}
+  constructor(
+    private readonly space: AddressSpace,
+    /** ServiceMatches.epochOf. */
+    private readonly epochOf: (time: number | undefined) => number,
+  ) {}
 
   begin(flow: FlowRecord): void {
     this.flow = flow;
@@ -122,6 +128,11 @@ export class EvalContext {
   icmpCode(): number | undefined {
     this.deps |= DEP_ICMP_CODE;
     return this.flow.icmp_code;
+  }
+
+  serviceEpoch(): number {
+    this.deps |= DEP_SERVICE_EPOCH;
+    return this.epochOf(this.flow.time);
   }
 
   unknown(reason: string): Tri {

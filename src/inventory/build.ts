@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { compareDiagnostics, type Diagnostic } from '../policy/diagnostics.js';
 import type { RawResource } from '../policy/resource.js';
-import type { Endpoint, HostEndpointRef, NamespaceInfo, PodEndpoint, ServiceAccountInfo, ServiceEndpoints, ServicePort } from './endpoint.js';
+import type { Endpoint, HostEndpointRef, NamespaceInfo, PodEndpoint, ServiceAccountInfo, ServiceEndpoints, ServicePort, ServiceVersion } from './endpoint.js';
 import { Inventory } from './inventory.js';
 import { type EndpointPeer, sharedEndpointPeer } from './peers.js';
 import {
@@ -43,7 +43,7 @@ export function buildInventory(resources: readonly RawResource[], options: Inven
   const hosts: Observation[] = [];
   const namespaces = new Latest<NamespaceInfo>();
   const serviceAccounts = new Latest<ServiceAccountInfo>();
-  const slices = new Latest<SliceObservation>();
+  const slices: { readonly slice: SliceObservation; readonly observedAt: number | undefined }[] = [];
   for (const r of resources) {
     const observedAt = times.size === 0 ? undefined : times.get(resolve(r.origin.file));
     switch (r.kind) {
@@ -66,8 +66,7 @@ export function buildInventory(resources: readonly RawResource[], options: Inven
         break;
       }
       case 'EndpointSlice': {
-        const slice = observeEndpointSlice(r, diagnostics);
-        slices.offer(slice.key, slice, observedAt);
+        slices.push({ slice: observeEndpointSlice(r, diagnostics), observedAt });
         break;
       }
     }
@@ -105,11 +104,49 @@ export function buildInventory(resources: readonly RawResource[], options: Inven
     hostsByName: hostsByName.build(),
     namespaces: namespaces.values(),
     serviceAccounts: serviceAccounts.values(),
-    services: servicesOf(slices.values().values()),
+    services: serviceVersionsOf(slices),
     diagnostics: diagnostics.sort(compareDiagnostics),
     nextId,
   });
 }
+
+/**
+ * Each Service's endpoints over time. Each snapshot that holds EndpointSlices is the whole picture at its time: a
+ * Service's version there is the union of its slices in it (none: no endpoints), plus the slices read without a
+ * time, which hold at every time; a later observation of a slice in the same snapshot wins. Without snapshots,
+ * one version from the latest observation of each slice. Versions equal to the one before are left out.
+ */
+function serviceVersionsOf(slices: readonly { readonly slice: SliceObservation; readonly observedAt: number | undefined }[]): Map<string, ServiceVersion[]> {
+  const timeless = new Latest<SliceObservation>();
+  const byTime = new Map<number, Latest<SliceObservation>>();
+  for (const { slice, observedAt } of slices) {
+    if (observedAt === undefined) {
+      timeless.offer(slice.key, slice, undefined);
+      continue;
+    }
+    let at = byTime.get(observedAt);
+    if (at === undefined) byTime.set(observedAt, (at = new Latest()));
+    at.offer(slice.key, slice, observedAt);
+  }
+  const always = [...timeless.values().values()];
+  const pictures: [number, SliceObservation[]][] =
+    byTime.size === 0 ? [[-Infinity, always]] : [...byTime].sort(([a], [b]) => a - b).map(([t, at]) => [t, [...always, ...at.values().values()]]);
+  const names = new Set(slices.flatMap(({ slice }) => (slice.service === undefined ? [] : [slice.service])));
+  const out = new Map<string, ServiceVersion[]>();
+  for (const [from, picture] of pictures) {
+    const services = servicesOf(picture);
+    for (const name of names) {
+      const endpoints = services.get(name) ?? NO_ENDPOINTS;
+      let versions = out.get(name);
+      if (versions === undefined) out.set(name, (versions = []));
+      const last = versions[versions.length - 1];
+      if (last === undefined || JSON.stringify(last.endpoints) !== JSON.stringify(endpoints)) versions.push({ from, endpoints });
+    }
+  }
+  return out;
+}
+
+const NO_ENDPOINTS: ServiceEndpoints = { addresses: [], ports: [] };
 
 /** Each Service's endpoints: the union of its slices (a Service has one slice per 100 endpoints, and per family). */
 function servicesOf(slices: Iterable<SliceObservation>): Map<string, ServiceEndpoints> {

@@ -106,8 +106,11 @@ export type Peer =
 export interface ClusterView {
   namespace(name: string): NamespaceInfo | undefined;
   serviceAccount(namespace: string, name: string): ServiceAccountInfo | undefined;
-  /** The endpoints of a Kubernetes Service, from its EndpointSlices; undefined when the view holds none of them. */
-  serviceEndpoints(namespace: string, name: string): ServiceEndpoints | undefined;
+  /**
+   * The endpoints of a Kubernetes Service over time, from its EndpointSlices; undefined when the view holds none
+   * of them.
+   */
+  serviceVersions(namespace: string, name: string): readonly ServiceVersion[] | undefined;
   /** Every endpoint known to the view (used to precompute which policies apply). */
   endpoints(): Iterable<Endpoint>;
 }
@@ -123,6 +126,17 @@ export interface ServiceEndpoints {
   readonly addresses: readonly string[];
   /** `destination.services` matches a destination (address, protocol, port) among these. */
   readonly ports: readonly ServicePort[];
+}
+
+/**
+ * A Service's endpoints from one time on: the versions of a Service are in ascending `from`, each holding until
+ * the next one's `from`, the first one also before its own (the earliest picture there is), the last one from
+ * then on. Inventory snapshots (`--inventory FILE@TIME`) that hold EndpointSlices make one version each; without
+ * snapshots there is one, from -Infinity.
+ */
+export interface ServiceVersion {
+  readonly from: number;
+  readonly endpoints: ServiceEndpoints;
 }
 
 export interface ServicePort {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { EndpointKindHint, FlowRecord } from '../flows/record.js';
 import type { Diagnostic } from '../policy/diagnostics.js';
 import type { Labels } from '../selector/types.js';
-import type { ClusterView, Endpoint, NamespaceInfo, Peer, PodEndpoint, ServiceAccountInfo, ServiceEndpoints } from './endpoint.js';
+import type { ClusterView, Endpoint, NamespaceInfo, Peer, PodEndpoint, ServiceAccountInfo, ServiceVersion } from './endpoint.js';
 import { NAMESPACE_LABEL, ORCHESTRATOR_LABEL, SERVICE_ACCOUNT_LABEL } from './observe.js';
 import { ipv4Number, ipv4NumberOf } from '../flows/ip.js';
 import { IPv4Table } from './ipv4-table.js';
@@ -36,8 +36,8 @@ export interface InventoryIndexes {
   readonly namespaces: ReadonlyMap<string, NamespaceInfo>;
   /** `<namespace>/<name>` → service account. */
   readonly serviceAccounts: ReadonlyMap<string, ServiceAccountInfo>;
-  /** `<namespace>/<name>` → the Service's endpoints, from the latest version of each of its EndpointSlices. */
-  readonly services: ReadonlyMap<string, ServiceEndpoints>;
+  /** `<namespace>/<name>` → the Service's endpoints over time, from its EndpointSlices. */
+  readonly services: ReadonlyMap<string, readonly ServiceVersion[]>;
   readonly diagnostics: readonly Diagnostic[];
   readonly nextId: () => number;
 }
@@ -88,7 +88,7 @@ export class Inventory implements ClusterView {
     return this.ix.serviceAccounts.get(`${namespace}/${name}`);
   }
 
-  serviceEndpoints(namespace: string, name: string): ServiceEndpoints | undefined {
+  serviceVersions(namespace: string, name: string): readonly ServiceVersion[] | undefined {
     return this.ix.services.get(`${namespace}/${name}`);
   }
 

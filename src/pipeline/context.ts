@@ -60,7 +60,7 @@ export async function loadAuditContext(sources: AuditSources): Promise<AuditCont
   const unknownTiers = [base.policySet, ...(second ? [sources.proposal.kind === 'change' ? overlay(base.policySet, second.policySet) : second.policySet] : [])]
     .flatMap(checkTierReferences);
   diagnostics.push(...new Map(unknownTiers.map((d) => [formatDiagnostic(d), d])).values());
-  const hasEndpoints = (namespace: string, name: string): boolean => inventory.serviceEndpoints(namespace, name) !== undefined;
+  const hasEndpoints = (namespace: string, name: string): boolean => inventory.serviceVersions(namespace, name) !== undefined;
   const noEndpoints = [current, ...(proposedSet === undefined ? [] : [proposedSet])].flatMap((s) => checkServiceReferences(s, hasEndpoints));
   diagnostics.push(...new Map(noEndpoints.map((d) => [formatDiagnostic(d), d])).values());
   const hostPaths = [current, ...(proposedSet === undefined ? [] : [proposedSet])].flatMap((s) => hostPathDiagnostics(s, inventory));

@@ -216,6 +216,33 @@ describe('replay', () => {
     ]);
   });
 
+  it("decides services rules by the EndpointSlices of the inventory snapshot valid at each flow's time", async () => {
+    const dir = await tmp();
+    const pods = [
+      'apiVersion: v1\nkind: Namespace\nmetadata: {name: prod}',
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: prod, labels: {app: web}}\nstatus: {podIP: 10.0.0.1}',
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: api, namespace: prod, labels: {app: api}}\nstatus: {podIP: 10.0.0.2}',
+    ];
+    const slice = (ips: string) =>
+      `apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: api-x, namespace: prod, labels: {kubernetes.io/service-name: api}}\naddressType: IPv4\nendpoints: [{addresses: [${ips}]}]\nports: [{port: 8080}]`;
+    await writeFile(join(dir, 'at-10.yaml'), [...pods, slice('10.0.0.9')].join('\n---\n'));
+    await writeFile(join(dir, 'at-11.yaml'), [...pods, slice('10.0.0.2')].join('\n---\n'));
+    const policy =
+      'apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: web-out, namespace: prod}\nspec:\n  selector: app == "web"\n  types: [Egress]\n  egress: [{action: Allow, destination: {services: {name: api}}}]';
+    await writeFile(join(dir, 'policy.yaml'), policy);
+    const flow = (time: string) => JSON.stringify({ time, src_ip: '10.0.0.1', src_port: 40000, dst_ip: '10.0.0.2', dst_port: 8080, proto: 'TCP' });
+    await writeFile(join(dir, 'flows.jsonl'), `${flow('2026-03-02T10:30:00Z')}\n${flow('2026-03-02T11:30:00Z')}\n`);
+    const out = join(dir, 'results.jsonl');
+    const r = await runCapture([
+      'replay', '--flows', join(dir, 'flows.jsonl'), '--policies', join(dir, 'policy.yaml'), '--out', out,
+      '--inventory', `${join(dir, 'at-10.yaml')}@2026-03-02T10:00:00Z`, `${join(dir, 'at-11.yaml')}@2026-03-02T11:00:00Z`,
+    ]);
+    expect(r.code).toBe(0);
+    const rows = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    // At 10:30 the Service's endpoint was 10.0.0.9; from 11:00 it is the api pod.
+    expect(rows.map((x) => x.verdict)).toEqual(['deny', 'allow']);
+  });
+
   it('writes CSV when the output file ends in .csv, with extra fields in the extra column', async () => {
     const dir = await tmp();
     const out = join(dir, 'results.csv');

@@ -15,6 +15,7 @@ import type {
   PodEndpoint,
   ServiceAccountInfo,
   ServiceEndpoints,
+  ServiceVersion,
 } from '../../src/inventory/endpoint.js';
 import type {
   Cidr,
@@ -263,8 +264,8 @@ export function cluster(
     namespaces?: Record<string, Labels>;
     serviceAccounts?: { ns: string; name: string; labels: Labels }[];
     endpoints?: Endpoint[];
-    /** By `<namespace>/<name>`. */
-    services?: Record<string, ServiceEndpoints>;
+    /** By `<namespace>/<name>`: the endpoints at all times, or versions over time. */
+    services?: Record<string, ServiceEndpoints | ServiceVersion[]>;
   } = {},
 ): ClusterView {
   const namespaces = new Map<string, NamespaceInfo>();
@@ -279,7 +280,10 @@ export function cluster(
   return {
     namespace: (name) => namespaces.get(name),
     serviceAccount: (ns, name) => sas.get(`${ns}/${name}`),
-    serviceEndpoints: (ns, name) => opts.services?.[`${ns}/${name}`],
+    serviceVersions: (ns, name) => {
+      const s = opts.services?.[`${ns}/${name}`];
+      return s === undefined || Array.isArray(s) ? s : [{ from: -Infinity, endpoints: s }];
+    },
     endpoints: () => opts.endpoints ?? [],
   };
 }

@@ -83,3 +83,39 @@ describe('source.services: an endpoint address, any port', () => {
     expect(decide(f, src, at(api1)).split('; ')[1]).toBe(ingress);
   });
 });
+
+describe("a Service's endpoints over time: a flow meets the version that held at its time", () => {
+  const t = (hhmm: string) => Date.parse(`2026-03-02T${hhmm}:00Z`);
+  const endpoints = (ips: string[]) => ({ addresses: ips, ports: ips.map((ip) => ({ ip, protocol: TCP, port: 8080 })) });
+  // api-2 (10.0.0.3) joins the Service at 11:00 and leaves at 12:00; api-1 leaves at 12:00.
+  const versioned = cluster({
+    namespaces: { prod: {} },
+    services: {
+      'prod/api': [
+        { from: t('10:00'), endpoints: endpoints(['10.0.0.2']) },
+        { from: t('11:00'), endpoints: endpoints(['10.0.0.2', '10.0.0.3']) },
+        { from: t('12:00'), endpoints: endpoints([]) },
+      ],
+      'prod/web': { addresses: ['10.0.0.1'], ports: [] },
+    },
+  });
+
+  it('the same sides, protocol and port decide by the flow time, through the verdict cache', () => {
+    const fresh = compile(policySet([toApi, fromWeb]), versioned);
+    const egress = (hhmm: string | undefined, dst: Peer) =>
+      formatDecision(fresh.evaluate(flow({ dst_port: 8080, time: hhmm === undefined ? undefined : t(hhmm) }), at(web), dst)).split('; ')[0];
+    const ALLOW = 'egress=allow@default/prod/default.to-api#0';
+    const DENY = 'egress=deny@default/prod/default.to-api#(end-of-tier)';
+    expect([egress('10:30', at(api2)), egress('11:30', at(api2)), egress('10:30', at(api2)), egress('12:30', at(api2))]).toEqual([DENY, ALLOW, DENY, DENY]);
+    // Before the first version, the first holds; at a boundary, the new version.
+    expect([egress('09:00', at(api1)), egress('11:59', at(api1)), egress('12:00', at(api1))]).toEqual([ALLOW, ALLOW, DENY]);
+    // A flow without a time meets the latest version, as the inventory resolves it.
+    expect(egress(undefined, at(api1))).toBe(DENY);
+  });
+
+  it('a Service of one version adds no dependency on time: one cache entry for all times', () => {
+    const fresh = compile(policySet([toApi, fromWeb]), view);
+    for (const hhmm of ['10:00', '11:00', '12:00']) fresh.evaluate(flow({ dst_port: 8080, time: t(hhmm) }), at(web), at(api1));
+    expect(fresh.cacheStats()).toMatchObject({ misses: 1, hits: 2 });
+  });
+});

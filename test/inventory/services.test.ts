@@ -43,6 +43,12 @@ ports: [{port: 70000}, {port: 81, protocol: tcp}, {port: 82}, 83]
 describe('EndpointSlices', () => {
   const loaded = parseResources([{ file: 'slices.yaml', text: SLICES }]);
   const inventory = buildInventory(loaded.inventory);
+  /** The endpoints of a Service without snapshots: its one version. */
+  const only = (name: string) => {
+    const versions = inventory.serviceVersions('prod', name);
+    if (versions !== undefined) expect(versions.map((v) => v.from)).toEqual([-Infinity]);
+    return versions?.[0]!.endpoints;
+  };
 
   it('load as inventory, with no policy diagnostics', () => {
     expect(loaded.diagnostics).toEqual([]);
@@ -50,7 +56,7 @@ describe('EndpointSlices', () => {
   });
 
   it("a Service's endpoints are the union of its slices: every address, ready or not, with each numbered port (TCP unless told)", () => {
-    const api = inventory.serviceEndpoints('prod', 'api');
+    const api = only('api');
     expect(api?.addresses).toEqual(['10.0.0.2', '10.0.0.3', '10.0.0.4']);
     expect(api?.ports.map((p) => `${p.ip} ${p.protocol}/${p.port}`).sort()).toEqual([
       '10.0.0.2 17/53',
@@ -62,8 +68,8 @@ describe('EndpointSlices', () => {
   });
 
   it('a slice without the service-name label is no Service\'s; an unknown Service is undefined', () => {
-    expect(inventory.serviceEndpoints('prod', 'mirror')).toBeUndefined();
-    expect(inventory.serviceEndpoints('prod', 'nothing')).toBeUndefined();
+    expect(only('mirror')).toBeUndefined();
+    expect(only('nothing')).toBeUndefined();
   });
 
   it('bad addresses, ports, protocols and shapes are reported with their path and left out', () => {
@@ -76,6 +82,39 @@ describe('EndpointSlices', () => {
       ['bad-protocol', 'ports[1].protocol'],
       ['wrong-type', 'ports[3]'],
     ]);
-    expect(inventory.serviceEndpoints('prod', 'broken')).toEqual({ addresses: ['10.0.0.5'], ports: [{ ip: '10.0.0.5', protocol: 6, port: 82 }] });
+    expect(only('broken')).toEqual({ addresses: ['10.0.0.5'], ports: [{ ip: '10.0.0.5', protocol: 6, port: 82 }] });
+  });
+});
+
+describe('EndpointSlices over time (inventory snapshots)', () => {
+  const slice = (name: string, service: string, ips: string[]) =>
+    `apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: ${name}, namespace: prod, labels: {kubernetes.io/service-name: ${service}}}\naddressType: IPv4\nendpoints: [${ips.map((ip) => `{addresses: [${ip}]}`).join(', ')}]\nports: [{port: 8080}]`;
+  const at = (hhmm: string) => Date.parse(`2026-03-02T${hhmm}:00Z`);
+  const load = (file: string, ...docs: string[]) => {
+    const loaded = parseResources([{ file, text: docs.join('\n---\n') }]);
+    expect(loaded.diagnostics).toEqual([]);
+    return loaded.inventory;
+  };
+
+  it('each snapshot holding slices is a version from its time; a Service missing from one has no endpoints then; equal versions merge', () => {
+    const resources = [
+      ...load('/s/10.yaml', slice('api-1', 'api', ['10.0.0.2']), slice('db-1', 'db', ['10.0.0.9'])),
+      ...load('/s/11.yaml', slice('api-1', 'api', ['10.0.0.3']), slice('db-1', 'db', ['10.0.0.9'])),
+      ...load('/s/12.yaml', slice('db-1', 'db', ['10.0.0.9'])),
+      // Read without a time: part of every version.
+      ...load('/s/static.yaml', slice('api-static', 'api', ['10.0.0.50'])),
+    ];
+    const times = new Map([
+      ['/s/10.yaml', at('10:00')],
+      ['/s/11.yaml', at('11:00')],
+      ['/s/12.yaml', at('12:00')],
+    ]);
+    const inventory = buildInventory(resources, { snapshotTimes: times });
+    expect(inventory.serviceVersions('prod', 'api')?.map((v) => [v.from, v.endpoints.addresses])).toEqual([
+      [at('10:00'), ['10.0.0.50', '10.0.0.2']],
+      [at('11:00'), ['10.0.0.50', '10.0.0.3']],
+      [at('12:00'), ['10.0.0.50']],
+    ]);
+    expect(inventory.serviceVersions('prod', 'db')?.map((v) => [v.from, v.endpoints.addresses])).toEqual([[at('10:00'), ['10.0.0.9']]]);
   });
 });
