@@ -33,6 +33,7 @@
 import type { Direction } from '../policy/model.js';
 import { protocolName } from '../flows/protocol.js';
 import type { Explanation } from './compiled-set.js';
+import { PROFILE_TIER } from './profiles.js';
 import type { TraceEvent } from './trace.js';
 import type { Decider, DirectionVerdict, FinalVerdict, Verdict } from './verdict.js';
 
@@ -152,7 +153,8 @@ function eventLine(t: TraceEvent): string | undefined {
       return `  tier ${t.tier}: ${t.policies.join(', ')}`;
     case 'rule': {
       const undecidable = t.match === 'unknown' ? ` (undecidable: ${t.reason})` : '';
-      return `    ${t.policy} ${t.direction}[${t.rule}] ${t.action}${undecidable}`;
+      const owner = t.tier === PROFILE_TIER ? `profile ${t.policy}` : t.policy;
+      return `    ${owner} ${t.direction}[${t.rule}] ${t.action}${undecidable}`;
     }
     case 'tier-default':
       return `    end of tier ${t.tier}: default action ${t.action}`;

@@ -178,6 +178,13 @@ describe('host endpoint policy and profiles', () => {
       expect(decideProfiles(['ssh-only'], { dst_port: undefined })).toBe('ingress=unknown@(profile)/ssh-only#1');
     });
 
+    it('explain names the profile of each rule met', () => {
+      const h = host({ node: 'n2', iface: 'eth0', profiles: ['ssh-only', 'web'], ips: ['192.168.0.2'] });
+      const set = compile(policySet([], { profiles: [sshOnly, web] }), cluster({ endpoints: [h] }));
+      const text = formatExplanation(set.explain(flow({ dst_port: 23 }), outside, at(h)));
+      expect(text).toContain('  profiles: ssh-only, web\n    profile ssh-only ingress[0] Log\n    profile ssh-only ingress[3] Deny\n  => deny by (profile)/ssh-only#3');
+    });
+
     it('the Log and Pass rules met are on the path', () => {
       const h = host({ node: 'n2', iface: 'eth0', profiles: ['ssh-only', 'web'], ips: ['192.168.0.2'] });
       const v = compile(policySet([], { profiles: [sshOnly, web] }), cluster({ endpoints: [h] })).evaluate(flow({ proto: UDP, dst_port: 5000 }), outside, at(h));
