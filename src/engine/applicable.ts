@@ -4,10 +4,10 @@
  *
  * Order: tiers by (order, name) with nil order after every number and tiers the set does not define after all
  * defined ones; within a tier, policies by (order, name) with nil order last, the name being the policy's display
- * name (engine/policy-name.ts). Only "normal" policies take part: preDNAT and doNotTrack policies act at other
- * points of the packet path (felix/calc event_sequencer.go `tierInfoToProtoTierInfo` keeps them in separate
- * tiers), so they are set apart here. applyOnForward policies that are neither are normal policies too (Felix
- * renders them into both the normal and the forward chains).
+ * name (engine/policy-name.ts). preDNAT and doNotTrack policies act at other points of the packet path (felix/calc
+ * event_sequencer.go `tierInfoToProtoTierInfo` keeps them in separate tiers), so each kind is indexed apart, as a
+ * stage of its own (engine/host-stages.ts). applyOnForward policies that are neither are normal policies too
+ * (Felix renders them into both the normal and the forward chains).
  */
 import type { Direction, Policy, Rule, Tier, TierDefaultAction } from '../policy/model.js';
 import type { Selector } from '../selector/types.js';

@@ -39,6 +39,7 @@ import { FailsafeConfig } from './failsafe.js';
 import { EndpointToHostConfig, HOST_TO_WORKLOAD, LocalPaths } from './local-host.js';
 import { PeerMatcher } from './peer-match.js';
 import { PeerSides } from './peer-sides.js';
+import { HostStages } from './host-stages.js';
 import { CompiledProfile, PROFILE_TIER } from './profiles.js';
 import { EndpointPrograms } from './program.js';
 import { ServiceMatches } from './services.js';
@@ -96,7 +97,7 @@ export interface CompiledPolicySet {
   /** The same, as the set's policies themselves, in evaluation order. */
   policiesAt(endpoint: Endpoint, direction: Direction): readonly Policy[];
   /**
-   * Every policy the set evaluates (preDNAT and doNotTrack ones are not), in evaluation order, then its Profiles
+   * Every policy the set evaluates, in evaluation order (doNotTrack, preDNAT, then the others), then its Profiles
    * by name (tier `(profile)`).
    */
   listPolicies(): readonly ListedPolicy[];
@@ -115,6 +116,8 @@ class PolicySetEvaluator implements CompiledPolicySet {
   /** In evaluation order. */
   private readonly policies: readonly CompiledPolicy[];
   private readonly index: PolicyIndex;
+  /** The doNotTrack and preDNAT policies, which host endpoints run before the normal ones. */
+  private readonly stages: HostStages;
   /** By name, sorted by name (the order coverage lists them in). */
   private readonly profiles: ReadonlyMap<string, CompiledProfile>;
   private readonly interner = new VerdictInterner();
@@ -150,10 +153,12 @@ class PolicySetEvaluator implements CompiledPolicySet {
       if (t === undefined) tiers.set(name, (t = resolveTier(name, set.tiers, BUILTIN_TIERS)));
       return t;
     };
-    // preDNAT and doNotTrack policies act elsewhere in the packet path (engine/applicable.ts).
-    const normal = set.policies.filter((p) => !p.preDNAT && !p.doNotTrack);
-    this.policies = normal.map((p) => new CompiledPolicy(p, tierOf(p.tier), peers, space, services)).sort(comparePolicies);
+    const compiled = (policies: readonly Policy[]): CompiledPolicy[] =>
+      policies.map((p) => new CompiledPolicy(p, tierOf(p.tier), peers, space, services)).sort(comparePolicies);
+    // preDNAT and doNotTrack policies act before the normal ones, at host endpoints only (engine/host-stages.ts).
+    this.policies = compiled(set.policies.filter((p) => !p.preDNAT && !p.doNotTrack));
     this.index = new PolicyIndex(this.policies);
+    this.stages = new HostStages(compiled(set.policies.filter((p) => p.doNotTrack)), compiled(set.policies.filter((p) => p.preDNAT)));
     const byName = [...set.profiles.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     this.profiles = new Map(byName.map((p) => [p.name, new CompiledProfile(p, peers, space, services)]));
     this.cache = new VerdictCache(options.maxCacheBytes ?? 16 * 1024 * 1024, services.epochOf);
@@ -162,6 +167,7 @@ class PolicySetEvaluator implements CompiledPolicySet {
       new FailsafeConfig(set.felix, space),
       (cls) => this.programsOf(cls),
       this.profiles,
+      (cls) => this.stages.of(cls),
     );
     this.endpointToHost = new EndpointToHostConfig(set.felix);
     this.ctx = new EvalContext(space, services.epochOf);
@@ -199,10 +205,15 @@ class PolicySetEvaluator implements CompiledPolicySet {
     return this.appliedAt(endpoint, direction).flatMap((t) => t.policies.map((p) => p.policy));
   }
 
-  /** The tiers of policies applying to the endpoint in that direction; none for a host-networked pod. */
+  /**
+   * The tiers of policies applying to the endpoint in that direction, a host endpoint's doNotTrack and preDNAT
+   * ones first; none for a host-networked pod.
+   */
   private appliedAt(endpoint: Endpoint, direction: Direction): readonly AppliedTier[] {
-    const cls = this.endpoints.classOf(endpoint.id, endpoint);
-    return cls === HOST_NETWORK ? [] : this.programsOf(this.endpoints.classes[cls]!).applied[direction];
+    const id = this.endpoints.classOf(endpoint.id, endpoint);
+    if (id === HOST_NETWORK) return [];
+    const cls = this.endpoints.classes[id]!;
+    return [...this.stages.of(cls).flatMap((s) => s.programs.applied[direction]), ...this.programsOf(cls).applied[direction]];
   }
 
   listPolicies(): readonly ListedPolicy[] {
@@ -210,7 +221,7 @@ class PolicySetEvaluator implements CompiledPolicySet {
       p.types[direction] ? p[direction].map((r) => ({ index: r.index, action: r.action, origin: r.origin })) : undefined;
     const listed = (rules: readonly Rule[]): readonly ListedRule[] => rules.map((r) => ({ index: r.index, action: r.action, origin: r.origin }));
     return [
-      ...this.policies.map((p) => ({ tier: p.tier.name, policy: p.name, ingress: rules(p.policy, 'ingress'), egress: rules(p.policy, 'egress') })),
+      ...[...this.stages.policies, ...this.policies].map((p) => ({ tier: p.tier.name, policy: p.name, ingress: rules(p.policy, 'ingress'), egress: rules(p.policy, 'egress') })),
       ...[...this.profiles.values()].map(({ profile: p }) => ({ tier: PROFILE_TIER, policy: p.name, ingress: listed(p.ingress), egress: listed(p.egress) })),
     ];
   }

@@ -14,6 +14,7 @@ import { DEFAULT_ALLOW_PROFILE } from '../policy/profile.js';
 import type { RuleSite } from './applicable.js';
 import { type EvalContext, NO, type Side, type SideRole, type Tri, UNKNOWN, YES } from './context.js';
 import type { FailsafeConfig } from './failsafe.js';
+import type { HostStage } from './host-stages.js';
 import type { CompiledProfile } from './profiles.js';
 import type { DirectionProgram, EndpointPrograms } from './program.js';
 import type { EndpointClass } from './subject.js';
@@ -55,6 +56,8 @@ export class DirectionEvaluator {
     private readonly programs: (cls: EndpointClass) => EndpointPrograms,
     /** The set's Profiles, by name. */
     private readonly loadedProfiles: ReadonlyMap<string, CompiledProfile>,
+    /** A host endpoint's doNotTrack and preDNAT stages (engine/host-stages.ts). */
+    private readonly hostStages: (cls: EndpointClass) => readonly HostStage[],
   ) {}
 
   /**
@@ -91,9 +94,18 @@ export class DirectionEvaluator {
     }
     this.pathLength = 0;
     // A traced evaluation runs the full program, so the trace shows every rule that matched.
-    const programs = this.programs(cls);
-    const program = trace ? programs.full(direction) : programs.for(direction, ctx.proto, ctx.dstPort);
-    let decider = this.tiersThenProfiles(direction, cls, program, ctx, trace);
+    const programOf = (p: EndpointPrograms): DirectionProgram => (trace ? p.full(direction) : p.for(direction, ctx.proto, ctx.dstPort));
+    let decider: Decider | undefined;
+    const stages = this.hostStages(cls);
+    for (const stage of stages) {
+      if (trace) trace({ kind: 'stage', direction, stage: stage.kind });
+      decider = this.stageTiers(direction, programOf(stage.programs), ctx, trace);
+      if (decider !== undefined) break;
+    }
+    if (decider === undefined) {
+      if (trace && stages.length > 0) trace({ kind: 'stage', direction, stage: 'normal' });
+      decider = this.tiersThenProfiles(direction, cls, programOf(this.programs(cls)), ctx, trace);
+    }
     if (failsafe === UNKNOWN && verdictOf(decider) === 'deny') {
       const protocol = ctx.proto;
       const reason = `policy denies, but ${failsafeUnknown}`;
@@ -121,6 +133,21 @@ export class DirectionEvaluator {
       if (tier.defaultAction === 'Deny') return span.endOfTier;
     }
     return this.profilesOf(direction, cls, ctx, trace);
+  }
+
+  /**
+   * A doNotTrack or preDNAT stage: tiers as in tiersThenProfiles, but a tier that ends undecided goes on to the
+   * next one whatever its default action, and a stage that ends undecided to the next stage (undefined).
+   */
+  private stageTiers(direction: Direction, program: DirectionProgram, ctx: EvalContext, trace: TraceSink | undefined): Decider | undefined {
+    let start = 0;
+    for (const span of program.tiers) {
+      if (trace) trace({ kind: 'tier', direction, tier: span.tier.name, policies: span.policies });
+      const acted = this.firstActing(direction, program.sites, start, span.end, ctx, trace);
+      start = span.end;
+      if (acted !== PASSED && acted !== undefined) return acted;
+    }
+    return undefined;
   }
 
   private undecidableAt(site: RuleSite, reason: string): Decider {

@@ -141,6 +141,8 @@ export function formatExplanation(e: Explanation): string {
   return lines.join('\n');
 }
 
+const STAGE_TEXT = { untracked: 'untracked (doNotTrack)', preDNAT: 'pre-DNAT', normal: 'normal' } as const;
+
 const FAILSAFE_RESULT = { yes: 'match', no: 'no match', unknown: 'unknown (no dst_port)' } as const;
 
 function eventLine(t: TraceEvent): string | undefined {
@@ -149,6 +151,8 @@ function eventLine(t: TraceEvent): string | undefined {
       return undefined;
     case 'failsafe':
       return `  failsafe ports: ${FAILSAFE_RESULT[t.result]}`;
+    case 'stage':
+      return `  ${STAGE_TEXT[t.stage]} policy:`;
     case 'tier':
       return `  tier ${t.tier}: ${t.policies.join(', ')}`;
     case 'rule': {

@@ -1,12 +1,11 @@
 /**
  * Policies that act on a host endpoint's packet paths the engine does not evaluate, with the host endpoints they
- * select: preDNAT policies (mangle PREROUTING, before kube-proxy's DNAT, on traffic arriving through the host
- * endpoint wherever it goes), doNotTrack policies (the raw table, before connection tracking) and the forward
- * chains of applyOnForward policies (traffic routed through the host: its pods' traffic to and from other nodes,
- * NodePort traffic). The engine decides traffic to and from a host endpoint itself with its normal policies
- * (applyOnForward ones included) and leaves these paths out; flow logs name neither the interface a packet
- * crossed nor its destination before DNAT. Listing them lets the caller say so before a replay, instead of a
- * verdict that silently leaves a deny out.
+ * select: traffic the host forwards, which meets preDNAT policies (mangle PREROUTING, before kube-proxy's DNAT),
+ * doNotTrack policies (the raw table) and the forward chains of applyOnForward policies on its way through (its
+ * pods' traffic to and from other nodes, NodePort traffic). The engine decides traffic to and from a host endpoint
+ * itself, with all of these (engine/host-stages.ts), but not forwarded traffic: flow logs name neither the
+ * interface a packet crossed nor its destination before DNAT. Listing them lets the caller say so before a
+ * replay, instead of a verdict that silently leaves a deny out.
  *
  * Felix ignores doNotTrack policy on an all-interfaces (`interfaceName: *`) host endpoint
  * (felix/dataplane/linux/endpoint_mgr.go updateHostEndpoints), so those endpoints do not count for it.
@@ -76,9 +75,9 @@ export function hostPathDiagnostics(set: PolicySet, cluster: ClusterView): Diagn
 
 const PATH_TEXT: Record<HostPath, (hosts: string) => string> = {
   preDNAT: (hosts) =>
-    `is preDNAT and selects host endpoints ${hosts}: it acts on traffic arriving through them before DNAT, which flowaudit does not evaluate, so the verdicts of flows entering those hosts leave it out`,
+    `is preDNAT and selects host endpoints ${hosts}: flowaudit evaluates it for traffic to those hosts themselves, not for traffic arriving through them for elsewhere (NodePorts, their pods), whose verdicts leave it out`,
   doNotTrack: (hosts) =>
-    `is doNotTrack and selects host endpoints ${hosts}: it acts before connection tracking, which flowaudit does not evaluate, so the verdicts of flows to, from and through those hosts leave it out`,
+    `is doNotTrack and selects host endpoints ${hosts}: flowaudit evaluates it for traffic to and from those hosts themselves, not for traffic forwarded through them, whose verdicts leave it out`,
   forward: (hosts) =>
     `applies on forward and selects host endpoints ${hosts}: flowaudit evaluates it for traffic to and from those hosts, not for traffic forwarded through them (their pods' traffic to and from other nodes, NodePort traffic), whose verdicts leave it out`,
 };

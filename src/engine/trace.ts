@@ -11,6 +11,11 @@ export type TraceEvent =
   | { readonly kind: 'side'; readonly direction: Direction; readonly at: string }
   /** Host endpoint failsafe ports were checked (before any policy). */
   | { readonly kind: 'failsafe'; readonly direction: Direction; readonly result: 'yes' | 'no' | 'unknown' }
+  /**
+   * A host endpoint's doNotTrack or preDNAT policies run, before its normal ones (engine/host-stages.ts); `normal`
+   * when the normal ones follow them.
+   */
+  | { readonly kind: 'stage'; readonly direction: Direction; readonly stage: 'untracked' | 'preDNAT' | 'normal' }
   /** A tier with applicable policies starts. */
   | {
       readonly kind: 'tier';

@@ -37,7 +37,7 @@ export const DIAGNOSTIC_CATALOGUE = {
   'felix-env-unused': { severity: 'warning', summary: 'A DaemonSet without a `calico-node` container, or a second calico-node DaemonSet (the first one loaded is used): skipped.' },
   'felix-env-unread': { severity: 'warning', summary: 'A calico-node FELIX_* setting flowaudit reads takes its value from `valueFrom`: it is left unset (FelixConfiguration or Felix\'s default applies).' },
   'unknown-tier': { severity: 'warning', summary: 'A policy names a tier no loaded Tier defines; it is treated as order last, default action Deny.' },
-  'host-path-not-evaluated': { severity: 'warning', summary: 'A preDNAT, doNotTrack or applyOnForward policy selects host endpoints: the packet paths it acts on there (before DNAT, untracked, forwarded through the host) are not evaluated, and verdicts of flows on them leave it out.' },
+  'host-path-not-evaluated': { severity: 'warning', summary: 'A preDNAT, doNotTrack or applyOnForward policy selects host endpoints: it is evaluated for traffic to and from those hosts, not for the traffic they forward (NodePorts, their pods), whose verdicts leave it out.' },
   'service-without-endpoints': { severity: 'warning', summary: 'A rule matches a Service of which the inventory holds no EndpointSlice: flows reaching it get verdict `unknown`.' },
 } as const satisfies Record<string, { readonly severity: Severity; readonly summary: string }>;
 

@@ -179,7 +179,21 @@ describe('replay', () => {
     expect(report.stdout).toMatch(/^group,direction,flows,.*\ningress \(profile\)\/edge#1,ingress,1,.*Denied under the current policy set/s);
   });
 
-  it('warns before the replay of preDNAT and forward policies on host endpoints, whose paths it does not evaluate', async () => {
+  it('a change to a preDNAT policy changes the verdicts of traffic to the host it selects', async () => {
+    const preDnat = (action: string) =>
+      `apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: nodes-in}\nspec:\n  selector: role == 'node'\n  preDNAT: true\n  applyOnForward: true\n  types: [Ingress]\n  ingress: [{action: ${action}, protocol: TCP, destination: {ports: [10250]}}]`;
+    const { r, rows } = await replayDocuments({
+      policies: [HOST_ENDPOINT_N1, preDnat('Allow')],
+      change: preDnat('Deny'),
+      flows: [{ src_ip: '198.51.100.1', dst_ip: '192.168.0.1', dst_port: 10250 }],
+    });
+    expect(r.code).toBe(0);
+    expect(rows.map((x) => [x.rule, x.proposed_rule, x.class])).toEqual([
+      ['egress=allow@(no-endpoint); ingress=allow@default/default.nodes-in#0', 'egress=allow@(no-endpoint); ingress=deny@default/default.nodes-in#0', 'would-block'],
+    ]);
+  });
+
+  it('warns before the replay of preDNAT and forward policies on host endpoints, whose forwarded traffic it does not evaluate', async () => {
     const gnp = (name: string, flags: string) =>
       `apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: ${name}}\nspec:\n  selector: role == 'node'\n  ${flags}\n  types: [Ingress]\n  ingress: [{action: Deny}]`;
     const { r, rows } = await replayDocuments({
@@ -187,10 +201,10 @@ describe('replay', () => {
       flows: [{ src_ip: '198.51.100.1', dst_ip: '192.168.0.1', dst_port: 80 }],
     });
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/cluster\.yaml:\d+:\d+: warning host-path-not-evaluated: policy nodeports is preDNAT and selects host endpoints host:n1\/eth0: it acts on traffic arriving through them before DNAT/);
+    expect(r.stderr).toMatch(/cluster\.yaml:\d+:\d+: warning host-path-not-evaluated: policy nodeports is preDNAT and selects host endpoints host:n1\/eth0: flowaudit evaluates it for traffic to those hosts themselves, not for traffic arriving through them for elsewhere/);
     expect(r.stderr).toMatch(/warning host-path-not-evaluated: policy forward applies on forward and selects host endpoints host:n1\/eth0: flowaudit evaluates it for traffic to and from those hosts/);
-    // Traffic to the host itself is decided by its normal policies, applyOnForward ones included.
-    expect(rows.map((x) => x.rule)).toEqual(['egress=allow@(no-endpoint); ingress=deny@default/default.forward#0']);
+    // Traffic to the host itself meets the preDNAT policy first, then the normal ones (applyOnForward included).
+    expect(rows.map((x) => x.rule)).toEqual(['egress=allow@(no-endpoint); ingress=deny@default/default.nodeports#0']);
   });
 
   it('decides Calico rules that match services from the EndpointSlices in the inventory', async () => {

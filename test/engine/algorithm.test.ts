@@ -155,7 +155,7 @@ describe('combining the two directions (spec section 1)', () => {
 });
 
 describe('the policies a set evaluates (listPolicies)', () => {
-  it('lists them in evaluation order with their rules in the directions they apply to, leaving out preDNAT ones', () => {
+  it('lists them in evaluation order with their rules in the directions they apply to, doNotTrack and preDNAT ones first', () => {
     const set = policySet(
       [
         policy({ name: 'b', namespace: 'prod', ingress: [allowAll, { action: 'Deny', protocol: 17 }], egress: [denyAll], types: ['Ingress'] }),
@@ -167,6 +167,7 @@ describe('the policies a set evaluates (listPolicies)', () => {
     );
     const listed = compile(set, view).listPolicies();
     expect(listed.map((p) => `${p.tier}/${p.policy} in:${p.ingress?.map((r) => `${r.index}${r.action}`).join(',') ?? '-'} out:${p.egress?.map((r) => `${r.index}${r.action}`).join(',') ?? '-'}`)).toEqual([
+      'default/default.host-pre in:0Deny out:-',
       'security/security.s in:- out:0Log,1Pass',
       'default/prod/default.a in:0Deny out:-',
       'default/prod/default.b in:0Allow,1Deny out:-',

@@ -202,12 +202,19 @@ describe('spec 9: edge cases that implementations get wrong', () => {
     expect(ingress([], f, at(web), at(node))).toBe(expected);
   });
 
-  it.each<[string, Partial<Policy>]>([
-    ['preDNAT', { preDNAT: true, applyOnForward: true }],
-    ['doNotTrack', { doNotTrack: true, applyOnForward: true }],
-  ])('9.13 %s policies are kept apart from normal host-endpoint evaluation', (_n, flags) => {
-    const p = { ...policy({ name: 'allow-web', selector: "role == 'node'", ingress: [{ action: 'Allow' }] }), ...flags };
-    expect(ingress([p], { dst_port: 8080 }, at(web), at(node))).toBe('ingress=deny@(host-default-deny)/host:n1/*');
+  // Upstream (Calico docs, "Summary of host endpoint policies"): traffic to the host itself meets untracked, then
+  // pre-DNAT, then normal policy; an Allow in an earlier stage skips the later ones. They stay stages of their own:
+  // no end-of-tier drop, and doNotTrack not on an all-interfaces host endpoint (Felix ignores it there).
+  it.each<[string, Partial<Policy>, string, string]>([
+    ['preDNAT Allow skips the normal policy', { preDNAT: true, applyOnForward: true }, '*', 'ingress=allow@default/default.pre#0'],
+    ['doNotTrack on an all-interfaces host endpoint is ignored', { doNotTrack: true, applyOnForward: true }, '*', 'ingress=deny@(host-default-deny)/host:n1/*'],
+    ['doNotTrack Allow on a named interface skips the rest', { doNotTrack: true, applyOnForward: true }, 'eth0', 'ingress=allow@default/default.pre#0'],
+  ])('9.13 %s', (_n, flags, iface, expected) => {
+    const p = { ...policy({ name: 'pre', selector: "role == 'node'", ingress: [{ action: 'Allow', protocol: TCP, destination: { ports: [8080] } }] }), ...flags };
+    const h = host({ node: 'n1', iface, labels: { role: 'node' }, ips: ['192.168.0.1'] });
+    expect(ingress([p], { dst_port: 8080 }, at(web), at(h))).toBe(expected);
+    // No rule decides in the stage, and no end-of-tier drop: the normal policy (none: host default deny) decides.
+    expect(ingress([p], { dst_port: 9090 }, at(web), at(h))).toBe(`ingress=deny@(host-default-deny)/host:n1/${iface}`);
   });
 
   it.each<[string, number, number, string]>([

@@ -178,6 +178,14 @@ describe('host endpoint policy and profiles', () => {
       expect(decideProfiles(['ssh-only'], { dst_port: undefined })).toBe('ingress=unknown@(profile)/ssh-only#1');
     });
 
+    it('explain shows the preDNAT stage before the normal policies', () => {
+      const pre = policy({ name: 'pre', selector: "role == 'node'", preDNAT: true, applyOnForward: true, ingress: [{ action: 'Log' }] });
+      const h = host({ node: 'n2', iface: 'eth0', labels: { role: 'node' }, profiles: ['web'], ips: ['192.168.0.2'] });
+      const set = compile(policySet([pre], { profiles: [web] }), cluster({ endpoints: [h] }));
+      const text = formatExplanation(set.explain(flow({ dst_port: 80 }), outside, at(h)));
+      expect(text).toContain('  pre-DNAT policy:\n  tier default: default.pre\n    default.pre ingress[0] Log\n  normal policy:\n  profiles: web\n    profile web ingress[0] Allow');
+    });
+
     it('explain names the profile of each rule met', () => {
       const h = host({ node: 'n2', iface: 'eth0', profiles: ['ssh-only', 'web'], ips: ['192.168.0.2'] });
       const set = compile(policySet([], { profiles: [sshOnly, web] }), cluster({ endpoints: [h] }));

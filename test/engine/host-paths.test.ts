@@ -49,7 +49,7 @@ describe('hostPathPolicies', () => {
     expect(rest).toEqual([]);
     expect(d).toMatchObject({ severity: 'warning', code: 'host-path-not-evaluated', file: 'p.yaml', line: 3 });
     expect(d!.message).toBe(
-      'policy nodeports is preDNAT and selects host endpoints host:a/*, host:b/*, host:c/* and 2 more: it acts on traffic arriving through them before DNAT, which flowaudit does not evaluate, so the verdicts of flows entering those hosts leave it out',
+      'policy nodeports is preDNAT and selects host endpoints host:a/*, host:b/*, host:c/* and 2 more: flowaudit evaluates it for traffic to those hosts themselves, not for traffic arriving through them for elsewhere (NodePorts, their pods), whose verdicts leave it out',
     );
   });
 });
