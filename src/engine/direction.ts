@@ -1,9 +1,9 @@
 /**
  * One direction at one endpoint (spec section 4, felix/rules/endpoints.go `endpointIptablesChain`):
- * host endpoint failsafe ports first; then each tier with applicable policies, policies in order, rules in order,
- * the first rule whose match holds acting (Allow and Deny decide, Pass leaves the tier, Log records and goes on);
- * a tier that ends without a decision or Pass applies its default action (Deny drops, Pass goes on); after the
- * last tier, the profiles.
+ * host endpoint failsafe ports first, then its doNotTrack and preDNAT stages (engine/host-stages.ts); then each
+ * tier with applicable policies, policies in order, rules in order, the first rule whose match holds acting (Allow
+ * and Deny decide, Pass leaves the tier, Log records and goes on); a tier that ends without a decision or Pass
+ * applies its default action (Deny drops, Pass goes on); after the last tier, the profiles.
  *
  * Unknown, never a guess: the first Allow, Deny or Pass rule whose match cannot be decided makes the direction
  * unknown, even where later rules might have led to the same outcome. Log rules never decide, so one whose match
@@ -93,18 +93,19 @@ export class DirectionEvaluator {
       }
     }
     this.pathLength = 0;
-    // A traced evaluation runs the full program, so the trace shows every rule that matched.
-    const programOf = (p: EndpointPrograms): DirectionProgram => (trace ? p.full(direction) : p.for(direction, ctx.proto, ctx.dstPort));
     let decider: Decider | undefined;
     const stages = this.hostStages(cls);
+    // doNotTrack and preDNAT stages have no end-of-tier drop: what they leave undecided goes on to the next stage.
     for (const stage of stages) {
       if (trace) trace({ kind: 'stage', direction, stage: stage.kind });
-      decider = this.stageTiers(direction, programOf(stage.programs), ctx, trace);
+      decider = this.tiers(direction, programFor(stage.programs, direction, ctx, trace), false, ctx, trace);
       if (decider !== undefined) break;
     }
     if (decider === undefined) {
       if (trace && stages.length > 0) trace({ kind: 'stage', direction, stage: 'normal' });
-      decider = this.tiersThenProfiles(direction, cls, programOf(this.programs(cls)), ctx, trace);
+      decider =
+        this.tiers(direction, programFor(this.programs(cls), direction, ctx, trace), true, ctx, trace) ??
+        this.profilesOf(direction, cls, ctx, trace);
     }
     if (failsafe === UNKNOWN && verdictOf(decider) === 'deny') {
       const protocol = ctx.proto;
@@ -114,13 +115,12 @@ export class DirectionEvaluator {
     return this.interner.direction(direction, decider, this.path, this.pathLength);
   }
 
-  private tiersThenProfiles(
-    direction: Direction,
-    cls: EndpointClass,
-    program: DirectionProgram,
-    ctx: EvalContext,
-    trace: TraceSink | undefined,
-  ): Decider {
+  /**
+   * The program's tiers in order: the first rule that acts decides, Pass leaves the tier; a tier that ends without
+   * either applies its default action when `endOfTierDrop` (Deny drops, Pass goes on) and goes on otherwise.
+   * Undefined when no tier decided.
+   */
+  private tiers(direction: Direction, program: DirectionProgram, endOfTierDrop: boolean, ctx: EvalContext, trace: TraceSink | undefined): Decider | undefined {
     let start = 0;
     for (const span of program.tiers) {
       const tier = span.tier;
@@ -129,23 +129,9 @@ export class DirectionEvaluator {
       start = span.end;
       if (acted === PASSED) continue;
       if (acted !== undefined) return acted;
+      if (!endOfTierDrop) continue;
       if (trace) trace({ kind: 'tier-default', direction, tier: tier.name, action: tier.defaultAction });
       if (tier.defaultAction === 'Deny') return span.endOfTier;
-    }
-    return this.profilesOf(direction, cls, ctx, trace);
-  }
-
-  /**
-   * A doNotTrack or preDNAT stage: tiers as in tiersThenProfiles, but a tier that ends undecided goes on to the
-   * next one whatever its default action, and a stage that ends undecided to the next stage (undefined).
-   */
-  private stageTiers(direction: Direction, program: DirectionProgram, ctx: EvalContext, trace: TraceSink | undefined): Decider | undefined {
-    let start = 0;
-    for (const span of program.tiers) {
-      if (trace) trace({ kind: 'tier', direction, tier: span.tier.name, policies: span.policies });
-      const acted = this.firstActing(direction, program.sites, start, span.end, ctx, trace);
-      start = span.end;
-      if (acted !== PASSED && acted !== undefined) return acted;
     }
     return undefined;
   }
@@ -157,21 +143,15 @@ export class DirectionEvaluator {
   }
 
   /**
-   * Pods: the namespace profile `kns.<ns>` allows everything (the service-account profile only carries labels).
-   * Host endpoints, and workloads of other orchestrators: the profiles they name, in order, each its rules
-   * (engine/profiles.ts); none that decides means deny (host endpoints are default deny, and Felix drops what
-   * no profile of a workload accepted). A profile neither Calico's own nor loaded makes the direction unknown.
+   * The endpoint's profiles in order (engine/subject.ts PodProfiles: a Kubernetes pod's namespace profile
+   * `kns.<ns>` allows everything, its service-account profile only carries labels), a loaded one by its rules
+   * (engine/profiles.ts); none that decides means deny (host endpoints are default deny, and Felix drops what no
+   * profile of a workload accepted). A profile neither Calico's own nor loaded makes the direction unknown.
    */
   private profilesOf(direction: Direction, cls: EndpointClass, ctx: EvalContext, trace: TraceSink | undefined): Decider {
     const e = cls.owner;
-    if (e.kind === 'pod' && e.named === undefined) {
-      const profiles = [`kns.${e.namespace}`, `ksa.${e.namespace}.${e.serviceAccount}`];
-      if (trace) trace({ kind: 'profiles', direction, profiles });
-      return this.profiles.get(e.namespace, namespaceProfileDecider);
-    }
-    const named = e.kind === 'pod' ? e.named! : e.profiles;
-    if (trace) trace({ kind: 'profiles', direction, profiles: named });
-    for (const profile of named) {
+    if (trace) trace({ kind: 'profiles', direction, profiles: e.profiles });
+    for (const profile of e.profiles) {
       const allowsAll = profile === DEFAULT_ALLOW_PROFILE || profile.startsWith('kns.');
       if (allowsAll) return this.profiles.get(profile, profileDecider);
       if (profile.startsWith('ksa.')) continue;
@@ -225,6 +205,14 @@ export class DirectionEvaluator {
   }
 }
 
+/**
+ * The program for the flow's protocol and port; a traced evaluation runs the full one, so the trace shows every
+ * rule that matched.
+ */
+function programFor(programs: EndpointPrograms, direction: Direction, ctx: EvalContext, trace: TraceSink | undefined): DirectionProgram {
+  return trace ? programs.full(direction) : programs.for(direction, ctx.proto, ctx.dstPort);
+}
+
 function noEndpointText(side: Side): string {
   if (side.mayBeEndpoint) return `unresolved ${side.role}`;
   return `no endpoint (the ${side.role} is ${side.kind === 'address' ? 'an address' : 'unresolved'})`;
@@ -239,7 +227,6 @@ function ruleEvent(direction: Direction, site: RuleSite, m: Tri, reason: string)
   return m === YES ? { ...event, match: 'yes' } : { ...event, match: 'unknown', reason };
 }
 
-const namespaceProfileDecider = (ns: string): Decider => ({ kind: 'profile', profile: `kns.${ns}` });
 const profileDecider = (profile: string): Decider => ({ kind: 'profile', profile });
 const hostDefaultDenyDecider = (endpoint: string): Decider => ({ kind: 'host-default-deny', endpoint });
 const unknownProfileDecider = (profile: string): Decider => ({

@@ -37,14 +37,12 @@ export interface SelectorSubject {
 }
 
 /**
- * A pod's profiles: `kns.<namespace>` (allows everything) and `ksa.<namespace>.<service account>` (labels only),
- * or, for a workload of another orchestrator, the ones it names (`named`).
+ * A pod's profiles: those Calico derives for a Kubernetes pod, `kns.<namespace>` (allows everything) and
+ * `ksa.<namespace>.<service account>` (labels only), or, for a workload of another orchestrator, the ones it names.
  */
 export interface PodProfiles {
   readonly kind: 'pod';
-  readonly namespace: string;
-  readonly serviceAccount: string;
-  readonly named: readonly string[] | undefined;
+  readonly profiles: readonly string[];
 }
 
 /** The endpoints that decide alike, whatever their IPs. Built once per distinct class key, on first use. */
@@ -56,8 +54,8 @@ export class EndpointClass implements SelectorSubject {
   readonly serviceAccountLabels: Labels | undefined;
   readonly namedPorts: readonly NamedPort[];
   /**
-   * What decides after the last tier: for pods, the namespace profile; for a host endpoint, the endpoint itself
-   * (its profiles, and its key in `host-default-deny`), so each host endpoint is a class of its own.
+   * What decides after the last tier: for pods, their profiles; for a host endpoint, the endpoint itself (its
+   * profiles, and its key in `host-default-deny`), so each host endpoint is a class of its own.
    */
   readonly owner: PodProfiles | HostEndpointRef;
   /** The rules this class runs, set by the evaluator on first use (engine/program.ts). */
@@ -83,15 +81,13 @@ export class EndpointClass implements SelectorSubject {
     }
     const ns = endpoint.namespace;
     const sa = endpoint.serviceAccount;
-    this.owner = { kind: 'pod', namespace: ns, serviceAccount: sa, named: endpoint.profiles };
+    const named = endpoint.profiles ?? [`kns.${ns}`, `ksa.${ns}.${sa}`];
+    this.owner = { kind: 'pod', profiles: named };
     this.namespaceLabels = namespaceLabels(cluster, ns);
     this.serviceAccountLabels = serviceAccountLabels(cluster, ns, sa);
     this.namespace = ns;
     this.serviceAccount = sa;
-    this.labels =
-      endpoint.profiles === undefined
-        ? { ...prefixed('pcns.', this.namespaceLabels), ...prefixed('pcsa.', this.serviceAccountLabels), ...endpoint.labels }
-        : inheritedLabels(endpoint.labels, endpoint.profiles, cluster, profiles);
+    this.labels = inheritedLabels(endpoint.labels, named, cluster, profiles);
   }
 
   /**
@@ -132,7 +128,7 @@ export class NetworkSetSubject implements SelectorSubject {
 }
 
 /**
- * The labels of an endpoint that names its profiles, as selectors see them: its own, then those of its profiles
+ * The labels of an endpoint with profiles, as selectors see them: its own, then those of its profiles
  * in the order it names them, the first holder of a label winning (felix/labelindex/label_inheritance_index.go
  * itemData.GetHandle). `kns.<ns>` gives the namespace's labels as `pcns.*`, `ksa.<ns>.<account>` the service
  * account's as `pcsa.*`, a loaded Profile its `labelsToApply`.
