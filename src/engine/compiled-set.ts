@@ -217,9 +217,8 @@ class PolicySetEvaluator implements CompiledPolicySet {
   }
 
   listPolicies(): readonly ListedPolicy[] {
-    const rules = (p: Policy, direction: Direction): readonly ListedRule[] | undefined =>
-      p.types[direction] ? p[direction].map((r) => ({ index: r.index, action: r.action, origin: r.origin })) : undefined;
     const listed = (rules: readonly Rule[]): readonly ListedRule[] => rules.map((r) => ({ index: r.index, action: r.action, origin: r.origin }));
+    const rules = (p: Policy, direction: Direction): readonly ListedRule[] | undefined => (p.types[direction] ? listed(p[direction]) : undefined);
     return [
       ...[...this.stages.policies, ...this.policies].map((p) => ({ tier: p.tier.name, policy: p.name, ingress: rules(p.policy, 'ingress'), egress: rules(p.policy, 'egress') })),
       ...[...this.profiles.values()].map(({ profile: p }) => ({ tier: PROFILE_TIER, policy: p.name, ingress: listed(p.ingress), egress: listed(p.egress) })),
