@@ -27,8 +27,6 @@ export class HostStages {
   readonly policies: readonly CompiledPolicy[];
   private readonly untracked: PolicyIndex;
   private readonly preDnat: PolicyIndex;
-  /** By class id: the stages with policies that apply to the class, in the order Felix runs them. */
-  private readonly byClass: (readonly HostStage[] | undefined)[] = [];
 
   constructor(
     untracked: readonly CompiledPolicy[],
@@ -39,19 +37,17 @@ export class HostStages {
     this.policies = [...untracked, ...preDnat];
   }
 
-  /** The stages a class runs before its normal policies: none for pods. */
+  /**
+   * The stages with policies that apply to the class, in the order Felix runs them (none for pods), kept on the
+   * class on first use as its programs are.
+   */
   of(cls: EndpointClass): readonly HostStage[] {
     const owner = cls.owner;
     if (owner.kind !== 'host' || this.policies.length === 0) return NONE;
-    let stages = this.byClass[cls.id];
-    if (stages === undefined) {
-      const out: HostStage[] = [];
-      if (owner.interfaceName !== '*') out.push(...stage('untracked', this.untracked, cls));
-      out.push(...stage('preDNAT', this.preDnat, cls));
-      while (this.byClass.length <= cls.id) this.byClass.push(undefined);
-      this.byClass[cls.id] = stages = out;
-    }
-    return stages;
+    return (cls.hostStages ??= [
+      ...(owner.interfaceName === '*' ? [] : stage('untracked', this.untracked, cls)),
+      ...stage('preDNAT', this.preDnat, cls),
+    ]);
   }
 }
 

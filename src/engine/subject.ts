@@ -15,6 +15,7 @@
 import type { ClusterView, Endpoint, HostEndpointRef, NamedPort } from '../inventory/endpoint.js';
 import type { Cidr, NetworkSet, Profile } from '../policy/model.js';
 import type { Labels } from '../selector/types.js';
+import type { HostStage } from './host-stages.js';
 import type { EndpointPrograms } from './program.js';
 
 export const EMPTY_LABELS: Labels = Object.freeze({});
@@ -60,6 +61,8 @@ export class EndpointClass implements SelectorSubject {
   readonly owner: PodProfiles | HostEndpointRef;
   /** The rules this class runs, set by the evaluator on first use (engine/program.ts). */
   programs: EndpointPrograms | undefined;
+  /** A host endpoint's doNotTrack and preDNAT stages, set on first use (engine/host-stages.ts). */
+  hostStages: readonly HostStage[] | undefined;
 
   constructor(
     /** Dense, from 0: peer matchers and the verdict cache index by it. */
