@@ -30,12 +30,8 @@ export class ServiceMatches {
   private readonly boundaries: readonly number[];
 
   constructor(set: PolicySet, cluster: ClusterView) {
-    const named = [...serviceReferences(set)].map((r) => r.service);
-    for (const p of set.profiles.values()) {
-      for (const r of [...p.ingress, ...p.egress]) named.push(...[r.source.services, r.destination.services].filter((s) => s !== undefined));
-    }
     const boundaries = new Set<number>();
-    for (const service of named) {
+    for (const { service } of serviceReferences(set)) {
       if (this.services.has(keyOf(service))) continue;
       const versions = cluster.serviceVersions(service.namespace, service.name);
       this.services.set(keyOf(service), versions);

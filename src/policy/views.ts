@@ -64,27 +64,29 @@ export function checkTierReferences(set: PolicySet): Diagnostic[] {
  */
 export function checkServiceReferences(set: PolicySet, hasEndpoints: (namespace: string, name: string) => boolean): Diagnostic[] {
   const out: Diagnostic[] = [];
-  for (const { policy, direction, rule, side, service } of serviceReferences(set)) {
+  for (const { owner, direction, rule, side, service } of serviceReferences(set)) {
     if (rule.origin === undefined || hasEndpoints(service.namespace, service.name)) continue;
-    const message = `${direction}[${rule.index}] of policy ${policy.name} matches ${side}.services ${service.namespace}/${service.name}, of which the inventory holds no EndpointSlice; flows reaching it get verdict unknown`;
+    const message = `${direction}[${rule.index}] of ${owner} matches ${side}.services ${service.namespace}/${service.name}, of which the inventory holds no EndpointSlice; flows reaching it get verdict unknown`;
     out.push(diagnostic('service-without-endpoints', message, { ...rule.origin, path: '' }));
   }
   return out;
 }
 
-/** Every `services` match of the set's rules, with where it stands. */
+/** Every `services` match of the set's rules, policies' and profiles', with where it stands. */
 export function* serviceReferences(set: PolicySet): Iterable<{
-  readonly policy: Policy;
+  /** `policy <name>` or `profile <name>`. */
+  readonly owner: string;
   readonly direction: Direction;
   readonly rule: Rule;
   readonly side: 'source' | 'destination';
   readonly service: NonNullable<EntityMatch['services']>;
 }> {
-  for (const policy of set.policies) {
+  const owners = [...set.policies.map((p) => ({ owner: `policy ${p.name}`, rules: p })), ...[...set.profiles.values()].map((p) => ({ owner: `profile ${p.name}`, rules: p }))];
+  for (const { owner, rules } of owners) {
     for (const direction of ['ingress', 'egress'] as const) {
-      for (const rule of policy[direction]) {
-        if (rule.source.services !== undefined) yield { policy, direction, rule, side: 'source', service: rule.source.services };
-        if (rule.destination.services !== undefined) yield { policy, direction, rule, side: 'destination', service: rule.destination.services };
+      for (const rule of rules[direction]) {
+        if (rule.source.services !== undefined) yield { owner, direction, rule, side: 'source', service: rule.source.services };
+        if (rule.destination.services !== undefined) yield { owner, direction, rule, side: 'destination', service: rule.destination.services };
       }
     }
   }

@@ -1,6 +1,6 @@
 /** Calico Profiles: the rules and labels host endpoints get from the profiles they name (engine/profiles.ts applies them). */
 import { describe, expect, test } from 'vitest';
-import { overlay } from '../../src/policy/views.js';
+import { checkServiceReferences, overlay } from '../../src/policy/views.js';
 import { at, codes, load, plain } from './helpers.js';
 
 const PROFILE = `
@@ -58,6 +58,24 @@ describe('Profile', () => {
       ['bad-port', ...at(text, '70000'), 'spec.ingress[0].destination.ports[0]'],
     ]);
     expect(result.policySet.profiles.size).toBe(0);
+  });
+
+  test('a profile rule matching a Service the inventory holds no EndpointSlice of is named, as a policy rule is', () => {
+    const text = `
+      apiVersion: projectcalico.org/v3
+      kind: Profile
+      metadata: {name: edge}
+      spec:
+        egress:
+          - {action: Allow, destination: {services: {name: api, namespace: prod}}}
+    `;
+    const result = load(text);
+    expect(result.diagnostics).toEqual([]);
+    const [d, ...rest] = checkServiceReferences(result.policySet, () => false);
+    expect(rest).toEqual([]);
+    expect(d).toMatchObject({ code: 'service-without-endpoints', line: at(text, '{action: Allow')[0] });
+    expect(d!.message).toMatch(/^egress\[0\] of profile edge matches destination\.services prod\/api, of which the inventory holds no EndpointSlice/);
+    expect(checkServiceReferences(result.policySet, () => true)).toEqual([]);
   });
 
   test('a second profile of the same name is a duplicate; --change replaces a profile by name', () => {
