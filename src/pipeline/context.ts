@@ -59,12 +59,12 @@ export async function loadAuditContext(sources: AuditSources): Promise<AuditCont
   // Tier references are checked on the sets that are evaluated: a change may use tiers its base defines.
   const unknownTiers = [base.policySet, ...(second ? [sources.proposal.kind === 'change' ? overlay(base.policySet, second.policySet) : second.policySet] : [])]
     .flatMap(checkTierReferences);
-  diagnostics.push(...new Map(unknownTiers.map((d) => [formatDiagnostic(d), d])).values());
+  diagnostics.push(...distinct(unknownTiers));
+  // Both views are checked; a problem they share is reported once.
+  const evaluated = [current, ...(proposedSet === undefined ? [] : [proposedSet])];
   const hasEndpoints = (namespace: string, name: string): boolean => inventory.serviceVersions(namespace, name) !== undefined;
-  const noEndpoints = [current, ...(proposedSet === undefined ? [] : [proposedSet])].flatMap((s) => checkServiceReferences(s, hasEndpoints));
-  diagnostics.push(...new Map(noEndpoints.map((d) => [formatDiagnostic(d), d])).values());
-  const hostPaths = [current, ...(proposedSet === undefined ? [] : [proposedSet])].flatMap((s) => hostPathDiagnostics(s, inventory));
-  diagnostics.push(...new Map(hostPaths.map((d) => [formatDiagnostic(d), d])).values());
+  diagnostics.push(...distinct(evaluated.flatMap((s) => checkServiceReferences(s, hasEndpoints))));
+  diagnostics.push(...distinct(evaluated.flatMap((s) => hostPathDiagnostics(s, inventory))));
   const compiledCurrent = compilePolicySet(current, inventory);
   // A proposal that changes nothing (`--staged` with no staged policies, a change that restates the set) is the
   // current set: compiled once, and the Auditor evaluates each flow once.
@@ -82,6 +82,11 @@ export async function loadAuditContext(sources: AuditSources): Promise<AuditCont
     errors: diagnostics.filter((d) => d.severity === 'error').length,
     policyVersion: policyVersion(current, proposedSet),
   };
+}
+
+/** The diagnostics without repeats (the same text at the same place). */
+function distinct(diagnostics: readonly Diagnostic[]): Iterable<Diagnostic> {
+  return new Map(diagnostics.map((d) => [formatDiagnostic(d), d])).values();
 }
 
 function proposedSetFor(p: Proposal, base: PolicySet, second: PolicySet | undefined): PolicySet | undefined {
