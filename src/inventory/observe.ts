@@ -98,6 +98,16 @@ class Reader {
     return [];
   }
 
+  /** A list of strings; an entry that is not one is reported and left out. */
+  strings(path: string): string[] {
+    const out: string[] = [];
+    this.list(path).forEach((v, i) => {
+      if (typeof v === 'string') out.push(v);
+      else this.report('wrong-type', `${path}[${i}] is not a string`, `${path}[${i}]`);
+    });
+    return out;
+  }
+
   time(path: string): number | undefined {
     const v = this.get(path);
     if (v === undefined || v === null) return undefined;
@@ -234,7 +244,7 @@ export function observeWorkloadEndpoint(r: RawResource, observedAt: number | und
   if (orchestrator) labels[ORCHESTRATOR_LABEL] ??= orchestrator;
   if (serviceAccount !== '' && serviceAccount.length < SERVICE_ACCOUNT_LABEL_LIMIT) labels[SERVICE_ACCOUNT_LABEL] ??= serviceAccount;
   const ips = read.ips(read.list('spec.ipNetworks'), 'spec.ipNetworks');
-  const profiles = read.list('spec.profiles').filter((p): p is string => typeof p === 'string');
+  const profiles = read.strings('spec.profiles');
   return {
     identity: read.identity(),
     key: `pod:${namespace}/${name}`,
@@ -264,7 +274,7 @@ export function observeHostEndpoint(r: RawResource, observedAt: number | undefin
   const node = read.string('spec.node') ?? '';
   if (node === '') read.report('missing-field', 'spec.node is required', 'spec.node');
   const interfaceName = read.string('spec.interfaceName') ?? '';
-  const profiles = read.list('spec.profiles').filter((p): p is string => typeof p === 'string');
+  const profiles = read.strings('spec.profiles');
   const ips = read.ips(read.list('spec.expectedIPs'), 'spec.expectedIPs');
   return {
     identity: read.identity(),

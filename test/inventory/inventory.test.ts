@@ -319,6 +319,17 @@ describe("a WorkloadEndpoint's profiles", () => {
     return endpoint?.kind === 'pod' ? endpoint.profiles : 'not a pod';
   };
 
+  it('an entry that is not a name is reported where it is and left out, for a workload or a host endpoint', () => {
+    const text = `${wep('vm', ['sg-web', '7', '{a: 1}'])}\n---\napiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: n1-eth0}\nspec: {node: n1, interfaceName: eth0, profiles: [[x], edge]}`;
+    const inventory = buildInventory(parseResources([{ file: 'c.yaml', text }]).inventory);
+    expect(inventory.diagnostics.map((d) => [d.code, d.path, d.message])).toEqual([
+      ['wrong-type', 'spec.profiles[1]', 'spec.profiles[1] is not a string'],
+      ['wrong-type', 'spec.profiles[2]', 'spec.profiles[2] is not a string'],
+      ['wrong-type', 'spec.profiles[0]', 'spec.profiles[0] is not a string'],
+    ]);
+    expect([...inventory.endpoints()].map((e) => e.profiles)).toEqual([['sg-web'], ['edge']]);
+  });
+
   it("are left to Calico's derivation when they are a Kubernetes pod's (kns., ksa.), and kept otherwise", () => {
     expect(profilesOf(wep('k8s', ['kns.prod', 'ksa.prod.default']))).toBeUndefined();
     expect(profilesOf(wep('vm', ['sg-web', 'kns.prod']))).toEqual(['sg-web', 'kns.prod']);
