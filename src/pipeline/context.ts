@@ -3,7 +3,7 @@
  * views, the inventory, and both views compiled. Shared by replay, explain and the daemon (and its reloads).
  */
 import { createHash, type Hash } from 'node:crypto';
-import { compilePolicySet, type CompiledPolicySet, hostPathDiagnostics } from '../engine/index.js';
+import { compilePolicySet, hostPathDiagnostics } from '../engine/index.js';
 import { buildInventory } from '../inventory/build.js';
 import type { Inventory } from '../inventory/inventory.js';
 import { parseInventoryArg, snapshotTimes } from '../inventory/snapshot-arg.js';
