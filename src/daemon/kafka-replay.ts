@@ -4,11 +4,10 @@
  * lines); nothing is committed to Kafka.
  */
 import type { DeadLetterSink } from '../flows/dead-letter.js';
-import { newDecodeStats } from '../flows/decode.js';
 import type { DecodeReason, SkipReason } from '../flows/decode-result.js';
 import type { DecoderOptions, FlowFormat } from '../flows/decoders/index.js';
 import type { Auditor } from '../pipeline/audit.js';
-import type { OutcomeConsumer, ReplayTally } from '../pipeline/replay-files.js';
+import { countOutcomes, newReplayTally, type OutcomeConsumer, type ReplayTally } from '../pipeline/replay-files.js';
 import { kafkaClient, KafkaFlowDecoder, readTopicRange, type KafkaOptions, type TopicRange } from '../sources/kafka/index.js';
 
 export interface KafkaReplayInput {
@@ -26,7 +25,7 @@ export async function replayKafka(
   deadLetters: DeadLetterSink,
   onBatch: (flows: number) => void = () => {},
 ): Promise<ReplayTally> {
-  const tally: ReplayTally = { decode: newDecodeStats(), flows: 0, verdicts: {}, classes: {}, mismatches: 0 };
+  const tally = newReplayTally();
   const decoder = new KafkaFlowDecoder({
     format: input.format,
     ...(input.decoderOptions ? { decoderOptions: input.decoderOptions } : {}),
@@ -40,13 +39,7 @@ export async function replayKafka(
     tally.decode.decoded += decoded.flows.length;
     if (decoded.deadLetters.length > 0) await deadLetters.write(decoded.deadLetters.map((l) => l.letter));
     const outcomes = auditor.auditBatch(decoded.flows);
-    tally.flows += outcomes.length;
-    for (const o of outcomes) {
-      const v = o.current.verdict;
-      tally.verdicts[v] = (tally.verdicts[v] ?? 0) + 1;
-      if (o.cls !== undefined) tally.classes[o.cls] = (tally.classes[o.cls] ?? 0) + 1;
-      if (o.mismatch) tally.mismatches++;
-    }
+    countOutcomes(tally, outcomes);
     for (const c of consumers) await c.write(outcomes);
     onBatch(outcomes.length);
   }

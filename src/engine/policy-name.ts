@@ -12,29 +12,34 @@
  * The display name is also the tie-break between policies of equal order (felix/calc/policy_sorter.go sorts by
  * the same key).
  */
-import type { Policy } from '../policy/model.js';
+import type { Policy, PolicySourceKind } from '../policy/model.js';
 
 export function policyDisplayName(p: Policy): string {
-  const ns = p.namespace ?? '';
-  switch (p.sourceKind) {
+  return displayName(p.sourceKind, p.name, p.namespace, p.tier);
+}
+
+/** The same name from its parts (a policy hit of a flow log names its policy by them). */
+export function displayName(kind: PolicySourceKind, name: string, namespace: string | undefined, tier: string): string {
+  const ns = namespace ?? '';
+  switch (kind) {
     case 'GlobalNetworkPolicy':
-      return tiered(p.name, p.tier);
+      return tiered(name, tier);
     case 'StagedGlobalNetworkPolicy':
-      return `staged:${tiered(p.name, p.tier)}`;
+      return `staged:${tiered(name, tier)}`;
     case 'NetworkPolicy':
-      return `${ns}/${tiered(p.name, p.tier)}`;
+      return `${ns}/${tiered(name, tier)}`;
     case 'StagedNetworkPolicy':
-      return `${ns}/staged:${tiered(p.name, p.tier)}`;
+      return `${ns}/staged:${tiered(name, tier)}`;
     case 'KubernetesNetworkPolicy':
-      return `${ns}/${prefixed(p.name, 'knp.default.')}`;
+      return `${ns}/${prefixed(name, 'knp.default.')}`;
     case 'StagedKubernetesNetworkPolicy':
-      return `${ns}/staged:${prefixed(p.name, 'knp.default.')}`;
+      return `${ns}/staged:${prefixed(name, 'knp.default.')}`;
     case 'ClusterNetworkPolicy':
-      return prefixed(p.name, `kcnp.${p.tier}.`);
+      return prefixed(name, `kcnp.${tier}.`);
     case 'AdminNetworkPolicy':
-      return prefixed(p.name, 'kanp.adminnetworkpolicy.');
+      return prefixed(name, 'kanp.adminnetworkpolicy.');
     case 'BaselineAdminNetworkPolicy':
-      return prefixed(p.name, 'kbanp.baselineadminnetworkpolicy.');
+      return prefixed(name, 'kbanp.baselineadminnetworkpolicy.');
   }
 }
 

@@ -7,6 +7,7 @@ import type { CompiledPolicySet } from '../engine/index.js';
 import type { DecodedFlow } from '../flows/record.js';
 import type { Peer } from '../inventory/endpoint.js';
 import { classify, observedMismatch } from './classify.js';
+import { ruleDrift } from './rule-drift.js';
 import type { ViewDifference } from './view-difference.js';
 import type { Outcome } from './outcome.js';
 
@@ -52,6 +53,7 @@ export class Auditor {
       proposed: next,
       cls: next === undefined ? undefined : classify(now.verdict, next.verdict),
       mismatch: observedMismatch(record.action, now.verdict),
+      drift: record.observed_policies === undefined ? undefined : ruleDrift(record, now),
     };
   }
 

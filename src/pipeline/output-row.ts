@@ -8,6 +8,7 @@ import { protocolName } from '../flows/protocol.js';
 import type { FlowRecord, LineBytes } from '../flows/record.js';
 import type { EndpointPeer } from '../inventory/peers.js';
 import type { Outcome } from './outcome.js';
+import type { RuleDrift } from './rule-drift.js';
 
 /** Verdicts are shared between flows, so their rule text is formatted once per verdict object. */
 const ruleText = new WeakMap<Verdict, string>();
@@ -29,6 +30,7 @@ export const FLOW_COLUMNS = [
 
 export const VERDICT_COLUMNS = [
   'src_endpoint', 'dst_endpoint', 'verdict', 'reason', 'rule', 'proposed_verdict', 'proposed_reason', 'proposed_rule', 'class', 'observed_mismatch',
+  'observed_rule', 'observed_rule_mismatch',
 ] as const;
 
 const KNOWN = new Set<string>(FLOW_COLUMNS);
@@ -43,7 +45,13 @@ export function verdictFields(o: Outcome): Record<string, string | boolean> {
   if (o.dst.kind === 'endpoint') out.dst_endpoint = o.dst.endpoint.key;
   Object.assign(out, decisionFields(o.current, o.proposed, o.cls));
   if (o.flow.record.action !== undefined) out.observed_mismatch = o.mismatch;
+  if (o.drift !== undefined) Object.assign(out, driftFields(o.drift));
   return out;
+}
+
+/** The rule-drift columns (pipeline/rule-drift.ts); the mismatch is left out when the verdict is unknown. */
+function driftFields(d: RuleDrift): Record<string, string | boolean> {
+  return d.mismatch === undefined ? { observed_rule: d.observed } : { observed_rule: d.observed, observed_rule_mismatch: d.mismatch };
 }
 
 /** The verdict columns of both views, in column order; the one definition JSONL and CSV rows share. */
@@ -98,7 +106,13 @@ export function writeJsonRow(o: Outcome, out: RowBytes): void {
   if (o.src.kind === 'endpoint') out.addBytes(endpointField(srcFields, 'src_endpoint', o.src));
   if (o.dst.kind === 'endpoint') out.addBytes(endpointField(dstFields, 'dst_endpoint', o.dst));
   const tails = verdictTails(o.current, o.proposed, o.cls);
-  out.addBytes(record.action === undefined ? tails.unobserved : o.mismatch ? tails.mismatch : tails.match);
+  const tail = record.action === undefined ? tails.unobserved : o.mismatch ? tails.mismatch : tails.match;
+  if (o.drift === undefined) out.addBytes(tail);
+  else {
+    // Only logs that name policies carry drift: their rows take the general way, without `}\n`, and the columns.
+    out.addRange(tail, 0, tail.length - 2);
+    out.add(`,${JSON.stringify(driftFields(o.drift)).slice(1)}\n`);
+  }
 }
 
 /** One JSONL row as text, without its newline (tests, and callers that want a string). */

@@ -28,6 +28,14 @@ export interface ReplayTally {
   readonly verdicts: Record<string, number>;
   readonly classes: Record<string, number>;
   mismatches: number;
+  /** Flows whose log names the deciding rule, compared with the current view's (pipeline/rule-drift.ts). */
+  ruleCompared: number;
+  /** Of them, those the current view decided by another rule. */
+  ruleMismatches: number;
+}
+
+export function newReplayTally(): ReplayTally {
+  return { decode: newDecodeStats(), flows: 0, verdicts: {}, classes: {}, mismatches: 0, ruleCompared: 0, ruleMismatches: 0 };
 }
 
 export async function replayFiles(
@@ -37,7 +45,7 @@ export async function replayFiles(
   deadLetters: DeadLetterSink,
   onBatch: (flows: number) => void = () => {},
 ): Promise<ReplayTally> {
-  const tally: ReplayTally = { decode: newDecodeStats(), flows: 0, verdicts: {}, classes: {}, mismatches: 0 };
+  const tally = newReplayTally();
   for (const path of input.flows) {
     const source = path === '-' ? input.stdin : path;
     const batches = decodeFlowSource(source, {
@@ -50,7 +58,7 @@ export async function replayFiles(
     });
     for await (const flows of batches) {
       const outcomes = auditor.auditBatch(flows);
-      count(tally, outcomes);
+      countOutcomes(tally, outcomes);
       for (const c of consumers) await c.write(outcomes);
       onBatch(outcomes.length);
     }
@@ -58,12 +66,16 @@ export async function replayFiles(
   return tally;
 }
 
-function count(t: ReplayTally, outcomes: readonly Outcome[]): void {
+export function countOutcomes(t: ReplayTally, outcomes: readonly Outcome[]): void {
   t.flows += outcomes.length;
   for (const o of outcomes) {
     const v = o.current.verdict;
     t.verdicts[v] = (t.verdicts[v] ?? 0) + 1;
     if (o.cls !== undefined) t.classes[o.cls] = (t.classes[o.cls] ?? 0) + 1;
     if (o.mismatch) t.mismatches++;
+    if (o.drift?.mismatch !== undefined) {
+      t.ruleCompared++;
+      if (o.drift.mismatch) t.ruleMismatches++;
+    }
   }
 }

@@ -51,6 +51,26 @@ export interface Report {
    * add to the inputs (an EndpointSlice, a Profile, a FelixConfiguration...) or what flow logs cannot tell.
    */
   readonly unknown: readonly UnknownReason[];
+  /**
+   * Rule-level drift under the current view: the flows whose log names another deciding rule than the current
+   * view's, by (logged rule, evaluated rule), most flows first (the top N).
+   */
+  readonly drift: {
+    /** Flows whose logged deciding rule was compared (the current verdict known). */
+    readonly compared: number;
+    readonly mismatches: number;
+    readonly groups: readonly DriftGroup[];
+  };
+}
+
+export interface DriftGroup {
+  /** `ingress=allow@default/prod/knp.default.db#1`, as the `observed_rule` column. */
+  readonly observed: string;
+  /** The current view's token for the same direction, as in the `rule` column. */
+  readonly evaluated: string;
+  readonly flows: number;
+  /** The first (source, destination, service) seen with it. */
+  readonly example: string;
 }
 
 export interface UnknownReason {
@@ -67,6 +87,9 @@ const EXAMPLE_CAP = 1000;
  */
 const REASON_CAP = 1000;
 const OTHER_REASONS = '(other reasons)';
+/** Distinct drift pairs counted one by one (flows log rule indexes of edited policies, so pairs are bounded by rules). */
+const DRIFT_CAP = 1000;
+const OTHER_DRIFT = '(other rules)';
 const REASON_NOT_STORED = '(reason not stored)';
 
 interface MutableGroup {
@@ -93,6 +116,9 @@ export class ReportBuilder {
   private readonly verdicts: Record<string, number> = {};
   private readonly classes: Record<string, number> = {};
   private readonly unknownReasons = new Map<string, number>();
+  private driftCompared = 0;
+  private driftMismatches = 0;
+  private readonly driftGroups = new Map<string, { observed: string; evaluated: string; flows: number; example: string }>();
 
   constructor(
     private readonly by: GroupBy,
@@ -111,6 +137,7 @@ export class ReportBuilder {
     if (row.observedAction !== undefined && row.verdict !== 'unknown' && row.observedAction !== row.verdict) {
       this.mismatches += row.flows;
     }
+    if (row.ruleMismatch !== undefined) this.countDrift(row);
     if (verdict === 'unknown') this.countUnknown((row.proposedVerdict === undefined ? row.reason : row.proposedReason) ?? REASON_NOT_STORED, row.flows);
     if (verdict !== 'deny') return;
     const tokens = parseRuleColumn(row.proposedRule ?? row.rule);
@@ -162,6 +189,28 @@ export class ReportBuilder {
     this.unknownReasons.set(key, (this.unknownReasons.get(key) ?? 0) + flows);
   }
 
+  private countDrift(row: ReportRow): void {
+    this.driftCompared += row.flows;
+    if (!row.ruleMismatch || row.observedRule === undefined) return;
+    this.driftMismatches += row.flows;
+    const direction = row.observedRule.slice(0, row.observedRule.indexOf('='));
+    const token = parseRuleColumn(row.rule)?.find((t) => t.direction === direction);
+    const evaluated = token === undefined ? row.rule : `${token.direction}=${token.verdict}@${token.where}`;
+    let key = `${row.observedRule}\u0000${evaluated}`;
+    if (!this.driftGroups.has(key) && this.driftGroups.size >= DRIFT_CAP) key = OTHER_DRIFT;
+    const g = this.driftGroups.get(key);
+    if (g !== undefined) g.flows += row.flows;
+    else {
+      const other = key === OTHER_DRIFT;
+      this.driftGroups.set(key, {
+        observed: other ? OTHER_DRIFT : row.observedRule,
+        evaluated: other ? OTHER_DRIFT : evaluated,
+        flows: row.flows,
+        example: `${row.src} -> ${row.dst} ${row.service}`,
+      });
+    }
+  }
+
   build(): Report {
     const groups = [...this.groups.values()]
       .map(
@@ -198,6 +247,13 @@ export class ReportBuilder {
         .map(([reason, flows]) => ({ reason, flows }))
         .sort((a, b) => b.flows - a.flows || cmp(a.reason, b.reason))
         .slice(0, this.top),
+      drift: {
+        compared: this.driftCompared,
+        mismatches: this.driftMismatches,
+        groups: [...this.driftGroups.values()]
+          .sort((a, b) => b.flows - a.flows || cmp(a.observed, b.observed) || cmp(a.evaluated, b.evaluated))
+          .slice(0, this.top),
+      },
     };
   }
 }

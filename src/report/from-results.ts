@@ -33,6 +33,8 @@ export function reportRowFromOutcome(o: Outcome): ReportRow {
     proposedReason: o.proposed?.reason,
     proposedRule: o.proposed ? ruleColumn(o.proposed) : undefined,
     cls: o.cls,
+    observedRule: o.drift?.observed,
+    ruleMismatch: o.drift?.mismatch,
   };
 }
 
@@ -95,7 +97,14 @@ function rowFromFields(f: Fields, path: string, line: number): ReportRow {
     proposedReason: str('proposed_reason'),
     proposedRule: str('proposed_rule'),
     cls: str('class') as ChangeClass | undefined,
+    observedRule: str('observed_rule'),
+    ruleMismatch: bool(f.observed_rule_mismatch),
   };
+}
+
+/** A JSONL boolean, or CSV's `true` / `false`; undefined for anything else (an empty cell). */
+function bool(v: unknown): boolean | undefined {
+  return v === true || v === 'true' ? true : v === false || v === 'false' ? false : undefined;
 }
 
 /** The inventory key of the endpoint a side resolved to, as the `src_endpoint` / `dst_endpoint` columns hold it. */

@@ -55,6 +55,12 @@ export function renderTable(r: Report): string {
     for (const u of r.unknown) table.push([u.flows, u.reason]);
     lines.push(table.toString(), '');
   }
+  if (r.drift.groups.length > 0) {
+    lines.push(`Logged rule differs from the current policy set's (top ${r.drift.groups.length}):`);
+    const table = new Table({ head: ['flows', 'logged', 'evaluated', 'example'], style: { head: [], border: [], compact: true }, chars: COMPACT });
+    for (const d of r.drift.groups) table.push([d.flows, d.observed, d.evaluated, d.example]);
+    lines.push(table.toString(), '');
+  }
   if (r.groups.length === 0) {
     lines.push(`No flows are denied under the ${view} policy set.`);
     return `${lines.join('\n')}\n`;
@@ -84,6 +90,7 @@ function summaryLine(r: Report): string {
   const classes = Object.entries(t.classes).map(([k, v]) => `${k} ${v}`);
   if (classes.length) parts.push(classes.join(', '));
   if (t.mismatches) parts.push(`${t.mismatches} flows disagree with the observed action`);
+  if (r.drift.compared) parts.push(`${r.drift.mismatches} of ${r.drift.compared} flows decided by another rule than the log names`);
   if (t.unparsedRules) parts.push(`${t.unparsedRules} denied rows with an unreadable rule column`);
   return parts.join(' | ');
 }

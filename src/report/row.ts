@@ -25,4 +25,8 @@ export interface ReportRow {
   readonly proposedReason: string | undefined;
   readonly proposedRule: string | undefined;
   readonly cls: ChangeClass | undefined;
+  /** The log's deciding rule (`observed_rule`), when the log names one (pipeline/rule-drift.ts). */
+  readonly observedRule?: string | undefined;
+  /** Whether the current view decided that direction otherwise; undefined when not compared. */
+  readonly ruleMismatch?: boolean | undefined;
 }

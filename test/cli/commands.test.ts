@@ -263,7 +263,7 @@ describe('replay', () => {
     const r = await runCapture(['replay', '--flows', `${F}/flows.jsonl`, '--policies', `${F}/cluster.yaml`, '--out', out]);
     expect(r.code).toBe(0);
     const lines = (await readFile(out, 'utf8')).trim().split('\n');
-    expect(lines[0]).toMatch(/^time,end_time,src_ip,.*,verdict,reason,rule,observed_mismatch,extra$/);
+    expect(lines[0]).toMatch(/^time,end_time,src_ip,.*,verdict,reason,rule,observed_mismatch,observed_rule,observed_rule_mismatch,extra$/);
     expect(lines).toHaveLength(4);
     expect(lines[1]).toContain('"{""expect"":""allowed""}"');
   });

@@ -134,6 +134,14 @@ describe('demo replay', () => {
     await expect(r.stdout).toMatchFileSnapshot('__snapshots__/demo-report.txt');
   });
 
+  it('reports the same from the CSV results as from the JSONL, rule drift included', async () => {
+    const csv = join(dir, 'results.csv');
+    if ((await flowaudit(['replay', ...BASE, '--change', `${DEMO}/change`, '--out', csv])).code !== 0) throw new Error('replay failed');
+    const [fromCsv, fromJsonl] = [await flowaudit(['report', '--results', csv]), await flowaudit(['report', '--results', join(dir, 'results.jsonl')])];
+    expect(fromCsv.stdout).toContain('2 of 6 flows decided by another rule than the log names');
+    expect(fromCsv.stdout).toBe(fromJsonl.stdout);
+  });
+
   it('replays twice to the same rows', async () => {
     const again = await flowaudit(['replay', ...BASE, '--change', `${DEMO}/change`, '--out', join(dir, 'again.jsonl')]);
     expect(again.code).toBe(0);

@@ -147,4 +147,48 @@ describe('ReportBuilder', () => {
       expect(renderTable(none.build())).not.toContain('Unknown under');
     });
   });
+
+  describe('rule drift', () => {
+    const API_1 = 'ingress=allow@default/backend/knp.default.api#1';
+    const SCRAPE = 'ingress=allow@security/security.allow-scrape#0';
+
+    it('counts the compared flows, and groups the differing ones by (logged, evaluated) rule, most flows first', () => {
+      const b = new ReportBuilder('rule', 5);
+      b.add(row({ observedRule: 'ingress=allow@default/backend/knp.default.api#0', ruleMismatch: false, flows: 5 }));
+      b.add(row({ observedRule: API_1, ruleMismatch: true, flows: 2 }));
+      b.add(row({ observedRule: SCRAPE, ruleMismatch: true, src: 'monitoring/prom-0', flows: 1 }));
+      b.add(row({ observedRule: SCRAPE, ruleMismatch: true, src: 'monitoring/prom-1', flows: 2 }));
+      // Not compared (an unknown verdict), and no log rule at all: neither counts.
+      b.add(row({ verdict: 'unknown', reason: 'x', observedRule: API_1, ruleMismatch: undefined, flows: 7 }));
+      b.add(row({ flows: 11 }));
+      const evaluated = 'ingress=allow@default/backend/knp.default.api#0';
+      expect(b.build().drift).toEqual({
+        compared: 10,
+        mismatches: 5,
+        groups: [
+          { observed: SCRAPE, evaluated, flows: 3, example: 'monitoring/prom-0 -> backend/api-1 TCP/8080' },
+          { observed: API_1, evaluated, flows: 2, example: 'frontend/web-1 -> backend/api-1 TCP/8080' },
+        ],
+      });
+    });
+
+    it("compares with the current view's rule of the logged direction, also when a proposal is evaluated", () => {
+      const b = new ReportBuilder('rule', 5);
+      b.add(row({ observedRule: 'egress=allow@default/frontend/default.web-out#0', ruleMismatch: true, proposedVerdict: 'allow', proposedRule: BLOCKED, cls: 'unchanged-allow' }));
+      expect(b.build().drift.groups.map((g) => g.evaluated)).toEqual(['egress=allow@(profile)/kns.frontend']);
+    });
+
+    it('shows a table of them and a count in the summary line, and neither when no log named a rule', () => {
+      const b = new ReportBuilder('rule', 5);
+      b.add(row({ observedRule: API_1, ruleMismatch: true }));
+      b.add(row({ observedRule: API_1.replace('#1', '#0'), ruleMismatch: false }));
+      const text = renderTable(b.build());
+      expect(text).toContain('1 of 2 flows decided by another rule than the log names');
+      expect(text).toMatch(/Logged rule differs from the current policy set's \(top 1\):\n.*\n│ flows │ logged +│ evaluated +│ example +│\n│ 1 +│ ingress=allow@default\/backend\/knp\.default\.api#1 │ ingress=allow@default\/backend\/knp\.default\.api#0 │/);
+      const none = new ReportBuilder('rule', 5);
+      none.add(row({}));
+      expect(renderTable(none.build())).not.toMatch(/Logged rule|the log names/);
+    });
+  });
 });
+
