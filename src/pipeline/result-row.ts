@@ -78,6 +78,8 @@ export function reportRowFromResult(row: ResultRow): ReportRow {
     proposedReason: undefined,
     proposedRule: row.proposed_verdict === '' ? undefined : row.proposed_rule,
     cls: row.class === '' ? undefined : row.class,
+    observedRule: nonEmpty(row.observed_rule),
+    ruleMismatch: row.observed_rule_mismatch ?? undefined,
   };
 }
 

@@ -48,6 +48,10 @@ export interface ResultRow {
   readonly proposed_rule: string;
   readonly class: ChangeClass | '';
   readonly observed_mismatch: boolean;
+  /** The deciding rule the log names (`observed_rule`, pipeline/rule-drift.ts); '' when it names none. */
+  readonly observed_rule: string;
+  /** Whether the current view decided otherwise; null when not compared (no logged rule, or an unknown verdict). */
+  readonly observed_rule_mismatch: boolean | null;
   /** Content hash of the policy set(s) that produced the verdicts. */
   readonly policy_version: string;
   readonly bytes: number;

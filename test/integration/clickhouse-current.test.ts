@@ -65,6 +65,8 @@ const row = (i: number, overrides: Partial<ResultRow> = {}): ResultRow => ({
   count: 1,
   src_endpoint: '',
   dst_endpoint: 'host:node-1/eth0',
+  observed_rule: i % 3 === 0 ? '' : 'egress=deny@(profile)/edge#2',
+  observed_rule_mismatch: i % 3 === 0 ? null : i % 3 === 1,
   ...overrides,
 });
 

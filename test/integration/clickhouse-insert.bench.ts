@@ -41,6 +41,8 @@ const rows: ResultRow[] = Array.from({ length: ROWS }, (_, i) => ({
   count: 1,
   src_endpoint: `pod:production/web-7d4f-${i % 50}`,
   dst_endpoint: 'pod:production/db-0',
+  observed_rule: '',
+  observed_rule_mismatch: null,
 }));
 
 let ch: ClickHouseConnection;

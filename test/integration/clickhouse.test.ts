@@ -53,6 +53,8 @@ function row(i: number, overrides: Partial<ResultRow> = {}): ResultRow {
     count: 1 + (i % 2),
     src_endpoint: `pod:production/web-${i % 7}`,
     dst_endpoint: 'pod:production/db-0',
+    observed_rule: i % 4 === 0 ? 'ingress=allow@default/production/default.allow-tcp-6379#1' : '',
+    observed_rule_mismatch: i % 4 === 0 ? i % 8 === 0 : null,
     ...overrides,
   };
 }
@@ -128,8 +130,8 @@ describe('results table', () => {
       `SELECT version FROM ${sqlIdentifier(names.database)}.schema_version ORDER BY version`,
       'query',
     );
-    expect(versions.map((v) => Number(v.version))).toEqual([1, 2, 3]);
-    expect(LATEST_SCHEMA_VERSION).toBe(3);
+    expect(versions.map((v) => Number(v.version))).toEqual([1, 2, 3, 4]);
+    expect(LATEST_SCHEMA_VERSION).toBe(4);
   });
 
   it('upgrades a version 1 table in place: old rows read count 1, no endpoints and their own rule text, new rows keep theirs', async () => {
@@ -143,8 +145,8 @@ describe('results table', () => {
          VALUES ('run-up', 'kafka:flows/0/1', '2026-11-20 12:00:00', 5, '10.0.0.11', '10.0.1.10', 6379, 6, '', 'node-1-eth0', 'deny', 'r', 60, 1)`,
         'insert',
       );
-      expect(await migrate(v1)).toMatchObject({ fromVersion: 1, toVersion: 3 });
-      expect(await migrate(v1)).toMatchObject({ fromVersion: 3, toVersion: 3 });
+      expect(await migrate(v1)).toMatchObject({ fromVersion: 1, toVersion: 4 });
+      expect(await migrate(v1)).toMatchObject({ fromVersion: 4, toVersion: 4 });
       const columns = await v1.rows<{ name: string; type: string; default_expression: string }>(
         `SELECT name, type, default_expression FROM system.columns
          WHERE database = ${sqlString(v1.database)} AND table = 'results' AND name IN ('count', 'src_endpoint', 'dst_endpoint')`,
@@ -160,12 +162,12 @@ describe('results table', () => {
       const stored: ResultRow[] = [];
       for await (const block of streamResults(v1, { runId: 'run-up' })) stored.push(...block);
       stored.sort((a, b) => a.source.localeCompare(b.source));
-      expect(stored.map((r) => [r.source, r.count, r.src_endpoint, r.dst_endpoint, r.rule])).toEqual([
-        ['kafka:flows/0/1', 1, '', '', 'r'],
-        ['kafka:flows/0/2', 7, 'host:node-1/eth0', '', row(2).rule],
+      expect(stored.map((r) => [r.source, r.count, r.src_endpoint, r.dst_endpoint, r.rule, r.observed_rule, r.observed_rule_mismatch])).toEqual([
+        ['kafka:flows/0/1', 1, '', '', 'r', '', null],
+        ['kafka:flows/0/2', 7, 'host:node-1/eth0', '', row(2).rule, '', null],
       ]);
       const versions = await v1.rows<{ version: number }>(`SELECT version FROM ${sqlIdentifier(v1.database)}.schema_version ORDER BY version`, 'query');
-      expect(versions.map((v) => Number(v.version))).toEqual([1, 2, 3]);
+      expect(versions.map((v) => Number(v.version))).toEqual([1, 2, 3, 4]);
       expect(stored.map(reportRowFromResult).map((r) => [r.src, r.flows])).toEqual([
         ['10.0.0.11', 1],
         ['node-1/eth0', 7],
@@ -197,6 +199,15 @@ describe('results table', () => {
       class: 'would-allow',
       observed_mismatch: 1,
     });
+    // The rule a log names, and its comparison: agreeing, differing, and not compared (NULL) read back as written.
+    const read: ResultRow[] = [];
+    for await (const block of streamResults(ch, { runId: 'run-n' })) read.push(...block);
+    const drift = (i: number) => read.find((r) => r.source === `kafka:flows/0/${i}`);
+    expect([0, 4, 5].map((i) => [drift(i)?.observed_rule, drift(i)?.observed_rule_mismatch])).toEqual([
+      [row(0).observed_rule, true],
+      [row(4).observed_rule, false],
+      ['', null],
+    ]);
   });
 
   it('keeps nulls, empty enums, time 0 and hostile strings', async () => {

@@ -110,9 +110,9 @@ describe('db migrate', () => {
     const args = ['db', 'migrate', '--clickhouse-url', CLICKHOUSE_URL, '--clickhouse-user', CLICKHOUSE_USER, '--clickhouse-database', database, '--retention-days', '30'];
     try {
       const first = await runCapture(args, DAEMON_ENV);
-      expect([first.code, first.stdout]).toEqual([0, `${database}: schema version 0 → 3\n`]);
+      expect([first.code, first.stdout]).toEqual([0, `${database}: schema version 0 → 4\n`]);
       const again = await runCapture(args, DAEMON_ENV);
-      expect([again.code, again.stdout]).toEqual([0, `${database}: schema version 3, up to date\n`]);
+      expect([again.code, again.stdout]).toEqual([0, `${database}: schema version 4, up to date\n`]);
     } finally {
       await ch.command(`DROP DATABASE IF EXISTS ${sqlIdentifier(database)}`, 'migrate');
     }

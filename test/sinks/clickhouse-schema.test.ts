@@ -9,8 +9,11 @@ const V2_ALTER =
 const ADDED = ['count', 'src_endpoint', 'dst_endpoint'];
 const V3_ADDED = ['rule_id', 'proposed_rule_id'];
 const V3_ALTER = 'ALTER TABLE `fa`.`results` ADD COLUMN `rule_id` UInt64 DEFAULT 0, ADD COLUMN `proposed_rule_id` UInt64 DEFAULT 0';
+const V4_ADDED = ['observed_rule', 'observed_rule_mismatch'];
+const V4_ALTER = "ALTER TABLE `fa`.`results` ADD COLUMN `observed_rule` String DEFAULT '', ADD COLUMN `observed_rule_mismatch` Nullable(UInt8) DEFAULT NULL";
 const RULES_CREATE = 'CREATE TABLE IF NOT EXISTS `fa`.`rules` ( rule_id UInt64, rule String ) ENGINE = ReplacingMergeTree() ORDER BY rule_id';
-const V1_NAMES = RESULT_COLUMNS.map(([name]) => name).filter((name) => !ADDED.includes(name) && !V3_ADDED.includes(name));
+const V1_NAMES = RESULT_COLUMNS.map(([name]) => name).filter((name) => ![...ADDED, ...V3_ADDED, ...V4_ADDED].includes(name));
+const ALL = [...V1_NAMES, ...ADDED, ...V3_ADDED, ...V4_ADDED];
 
 /** A database with these results columns and, unless told, no rules table. */
 const existing = (columns: readonly string[], tables: readonly string[] = []) => ({ resultColumns: new Set(columns), tables: new Set(tables) });
@@ -56,14 +59,28 @@ describe('migration SQL', () => {
     expect(migration(3).statements('fa', existing(columns, tables)).map(oneLine)).toEqual(statements);
   });
 
+  it.each([
+    ['a version 3 database', [...V1_NAMES, ...ADDED, ...V3_ADDED], [V4_ALTER]],
+    [
+      'a database whose migration stopped after `observed_rule`',
+      [...V1_NAMES, ...ADDED, ...V3_ADDED, 'observed_rule'],
+      ['ALTER TABLE `fa`.`results` ADD COLUMN `observed_rule_mismatch` Nullable(UInt8) DEFAULT NULL'],
+    ],
+    ['a database with everything', ALL, []],
+  ])('migration 4 on %s adds exactly the missing columns, NULL (not compared) for the rows stored before', (_what, columns, statements) => {
+    expect(migration(4).statements('fa', existing(columns, ['results', 'rules']))).toEqual(statements);
+  });
+
   it('creates, over all migrations, exactly the columns rows are inserted with', () => {
-    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3]);
-    expect(LATEST_SCHEMA_VERSION).toBe(3);
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4]);
+    expect(LATEST_SCHEMA_VERSION).toBe(4);
     const created = [...migration(1).statements('fa', existing([]))[0]!.matchAll(/^\s+`([a-z_]+)` /gm)].map((m) => m[1]!);
     const added = [...migration(2).statements('fa', existing(created))[0]!.matchAll(/ADD COLUMN `([a-z_]+)`/g)].map((m) => m[1]!);
     const v3 = migration(3).statements('fa', existing([...created, ...added]));
     const addedBy3 = [...v3.at(-1)!.matchAll(/ADD COLUMN `([a-z_]+)`/g)].map((m) => m[1]!);
-    expect([...created, ...added, ...addedBy3]).toEqual(RESULT_COLUMNS.map(([name]) => name));
+    const v4 = migration(4).statements('fa', existing([...created, ...added, ...addedBy3], ['results', 'rules']));
+    const addedBy4 = [...v4.at(-1)!.matchAll(/ADD COLUMN `([a-z_]+)`/g)].map((m) => m[1]!);
+    expect([...created, ...added, ...addedBy3, ...addedBy4]).toEqual(RESULT_COLUMNS.map(([name]) => name));
   });
 });
 
@@ -118,20 +135,22 @@ class FakeServer {
 const recordVersion = (v: number) => expect.stringMatching(new RegExp(`^INSERT INTO \`fa\`\\.\`schema_version\` .* VALUES \\(${v},`));
 
 describe('migrate', () => {
-  it('creates a new database at version 1, then upgrades it to 2 with one ALTER and to 3 with the rules table and one ALTER', async () => {
+  it('creates a new database at version 1, then upgrades it to 2 with one ALTER, to 3 with the rules table and one ALTER, and to 4 with one ALTER', async () => {
     const server = new FakeServer(0, []);
     expect(await migrate(server.connection(), { toVersion: 1 })).toMatchObject({ fromVersion: 0, toVersion: 1 });
     expect(await migrate(server.connection(), { toVersion: 2 })).toMatchObject({ fromVersion: 1, toVersion: 2 });
-    expect(await migrate(server.connection())).toMatchObject({ fromVersion: 2, toVersion: 3 });
+    expect(await migrate(server.connection())).toMatchObject({ fromVersion: 2, toVersion: 4 });
     const changes = server.changes();
     expect(changes[0]).toMatch(/^CREATE TABLE IF NOT EXISTS `fa`\.`results`/);
-    expect(changes.slice(1)).toEqual([recordVersion(1), V2_ALTER, recordVersion(2), RULES_CREATE, V3_ALTER, recordVersion(3)]);
+    expect(changes.slice(1)).toEqual([
+      recordVersion(1), V2_ALTER, recordVersion(2), RULES_CREATE, V3_ALTER, recordVersion(3), V4_ALTER, recordVersion(4),
+    ]);
     expect(server.columns).toEqual(RESULT_COLUMNS.map(([name]) => name));
   });
 
   it('does nothing on a database at the latest version', async () => {
-    const server = new FakeServer(3, [...V1_NAMES, ...ADDED, ...V3_ADDED]);
-    expect(await migrate(server.connection())).toMatchObject({ fromVersion: 3, toVersion: 3 });
+    const server = new FakeServer(4, ALL);
+    expect(await migrate(server.connection())).toMatchObject({ fromVersion: 4, toVersion: 4 });
     expect(server.changes()).toEqual([]);
   });
 
@@ -147,8 +166,8 @@ describe('migrate', () => {
   it('accepts an ALTER refused because another replica added the columns first, and fails one that left them missing', async () => {
     const raced = new FakeServer(1, [...V1_NAMES]);
     raced.failAlter = 'race';
-    expect(await migrate(raced.connection())).toMatchObject({ toVersion: 3 });
-    expect(raced.changes()).toEqual([recordVersion(2), RULES_CREATE, V3_ALTER, recordVersion(3)]);
+    expect(await migrate(raced.connection())).toMatchObject({ toVersion: 4 });
+    expect(raced.changes()).toEqual([recordVersion(2), RULES_CREATE, V3_ALTER, recordVersion(3), V4_ALTER, recordVersion(4)]);
 
     const failed = new FakeServer(1, [...V1_NAMES]);
     failed.failAlter = 'error';
@@ -157,7 +176,7 @@ describe('migrate', () => {
   });
 
   it('refuses a database newer than it knows, and a target version it does not have', async () => {
-    await expect(migrate(new FakeServer(4, []).connection())).rejects.toThrow(/schema version 4, newer than this flowaudit knows \(3\)/);
-    await expect(migrate(new FakeServer(0, []).connection(), { toVersion: 4 })).rejects.toThrow(RangeError);
+    await expect(migrate(new FakeServer(5, []).connection())).rejects.toThrow(/schema version 5, newer than this flowaudit knows \(4\)/);
+    await expect(migrate(new FakeServer(0, []).connection(), { toVersion: 5 })).rejects.toThrow(RangeError);
   });
 });

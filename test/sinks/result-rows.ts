@@ -82,6 +82,8 @@ export function readBody(body: EncodedRows): ResultRow[] {
       bytes: Number(f.bytes),
       packets: Number(f.packets),
       count: Number(f.count),
+      observed_rule: untsv(f.observed_rule),
+      observed_rule_mismatch: f.observed_rule_mismatch === '\\N' ? null : f.observed_rule_mismatch === '1',
     };
   });
 }
@@ -123,6 +125,8 @@ export function bodyOf(rows: readonly ResultRow[]): EncodedRows {
       bytes: String(r.bytes),
       packets: String(r.packets),
       count: String(r.count),
+      observed_rule: tsvString(r.observed_rule),
+      observed_rule_mismatch: r.observed_rule_mismatch === null ? '\\N' : r.observed_rule_mismatch ? '1' : '0',
     };
     return `${ROW_COLUMNS.map((c) => values[c]).join('\t')}\n`;
   };
@@ -164,5 +168,7 @@ export function expectedRow(o: Outcome, stamp: RunStamp): ResultRow {
     bytes: r.bytes ?? 0,
     packets: r.packets ?? 0,
     count: r.count ?? 1,
+    observed_rule: o.drift?.observed ?? '',
+    observed_rule_mismatch: o.drift?.mismatch ?? null,
   };
 }

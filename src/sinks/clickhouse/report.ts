@@ -55,11 +55,12 @@ export interface ResultFilter {
  * A stored row as the server returns it in JSONEachRow: 64-bit integers quoted, the time rebuilt in epoch ms under
  * another name (an alias named `time` would shadow the column in WHERE).
  */
-type StoredRow = Omit<ResultRow, 'time' | 'bytes' | 'packets' | 'observed_mismatch'> & {
+type StoredRow = Omit<ResultRow, 'time' | 'bytes' | 'packets' | 'observed_mismatch' | 'observed_rule_mismatch'> & {
   readonly epoch_ms: string;
   readonly bytes: string;
   readonly packets: string;
   readonly observed_mismatch: number;
+  readonly observed_rule_mismatch: number | null;
   readonly rule_key: string;
   readonly proposed_rule_key: string;
 };
@@ -85,6 +86,7 @@ export async function* streamResults(connection: ClickHouseConnection, filter: R
       bytes: Number(row.bytes),
       packets: Number(row.packets),
       observed_mismatch: row.observed_mismatch === 1,
+      observed_rule_mismatch: row.observed_rule_mismatch === null ? null : row.observed_rule_mismatch === 1,
       rule: rules.text(rule_key, row.rule, row.source),
       proposed_rule: rules.text(proposed_rule_key, row.proposed_rule, row.source),
     }));

@@ -25,7 +25,7 @@ export const ROW_COLUMNS = [
   'src_ip', 'src_port', 'dst_ip', 'dst_port', 'proto',
   'src_namespace', 'src_name', 'src_endpoint', 'dst_namespace', 'dst_name', 'dst_endpoint',
   'verdict', 'reason', 'rule_id', 'proposed_verdict', 'proposed_rule_id', 'class',
-  'observed_action', 'observed_mismatch', 'bytes', 'packets', 'count',
+  'observed_action', 'observed_mismatch', 'bytes', 'packets', 'count', 'observed_rule', 'observed_rule_mismatch',
 ] as const satisfies readonly ResultColumn[];
 // A column added to the table must be written: this stops the build until ROW_COLUMNS (and the writer) has it.
 true satisfies Covers<Exclude<ResultColumn, (typeof RULE_TEXT_COLUMNS)[number]>, (typeof ROW_COLUMNS)[number]>;
@@ -145,9 +145,10 @@ function writeRow(out: TsvWriter, o: Outcome, f: RowFields, sources: SourcePrefi
   const verdicts = d.bytes;
   const offset = pos.kind === 'file' ? '' : pos.offset;
   const { srcIp, dstIp } = f;
+  const logged = o.drift?.observed ?? '';
   // The row's own text is written as it is, one byte a character; a character that is not (`ascii` < 0) sends the
   // whole row to the slow path, which writes over what was written of it.
-  const buf = out.reserve(prefix.length + offset.length + srcIp.length + dstIp.length + src.length + dst.length + verdicts.length + FIXED_BYTES);
+  const buf = out.reserve(prefix.length + offset.length + srcIp.length + dstIp.length + src.length + dst.length + verdicts.length + logged.length + FIXED_BYTES);
   let at = put(buf, out.at, prefix);
   if (pos.kind === 'file') at = digits(buf, at, pos.line, 1);
   else {
@@ -188,12 +189,17 @@ function writeRow(out: TsvWriter, o: Outcome, f: RowFields, sources: SourcePrefi
   at = digits(buf, at, f.packets, 1);
   buf[at++] = TAB;
   at = digits(buf, at, f.count, 1);
+  buf[at++] = TAB;
+  at = ascii(buf, at, logged);
+  if (at < 0) return out.slowRow(o, f, prefix, src, dst, verdicts);
+  buf[at++] = TAB;
+  at = nullableDigits(buf, at, ruleMismatch(o));
   buf[at++] = NEWLINE;
   out.endRow(at);
 }
 
-/** Bytes a row may take besides its pieces and its own text: separators, 8 numbers of at most 16 digits, the action. */
-const FIXED_BYTES = 19 + 8 * 16 + 'allow'.length;
+/** Bytes a row may take besides its pieces and its own text: separators, 9 numbers of at most 16 digits, the action. */
+const FIXED_BYTES = 21 + 9 * 16 + 'allow'.length;
 
 const TAB = 0x09;
 const NEWLINE = 0x0a;
@@ -327,6 +333,8 @@ class TsvWriter {
       number(f.bytes),
       number(f.packets),
       number(f.count),
+      text(o.drift?.observed ?? ''),
+      number(ruleMismatch(o)),
     ];
     const row = Buffer.concat([...pieces.flatMap((p) => [p, TAB_BYTE]).slice(0, -1), NEWLINE_BYTE]);
     this.endRow(put(this.reserve(row.length), this.at, row));
@@ -491,6 +499,12 @@ class BodyRules {
 
 const TAB_BYTE = utf8('\t');
 const NEWLINE_BYTE = utf8('\n');
+
+/** observed_rule_mismatch: 1 or 0, or undefined (NULL) when not compared. */
+function ruleMismatch(o: Outcome): number | undefined {
+  const m = o.drift?.mismatch;
+  return m === undefined ? undefined : m ? 1 : 0;
+}
 
 /** observed_action and observed_mismatch. */
 function observed(buf: Uint8Array, at: number, action: FlowRecord['action'], mismatch: boolean): number {

@@ -90,8 +90,17 @@ const V3_COLUMNS = [
   ['proposed_rule_id', 'UInt64', '0'],
 ] as const satisfies readonly AddedColumn[];
 
+/**
+ * Added by migration 4: the deciding rule a flow log names and whether the current view decided otherwise (NULL:
+ * not compared), so that a report over stored rows shows rule drift as one over result files does.
+ */
+const V4_COLUMNS = [
+  ['observed_rule', 'String', "''"],
+  ['observed_rule_mismatch', 'Nullable(UInt8)', 'NULL'],
+] as const satisfies readonly AddedColumn[];
+
 /** The results table's columns in the table's order (rows.ts writes them in an order of its own, ROW_COLUMNS). */
-export const RESULT_COLUMNS = [...V1_COLUMNS, ...V2_COLUMNS, ...V3_COLUMNS] as const satisfies readonly (Column | AddedColumn)[];
+export const RESULT_COLUMNS = [...V1_COLUMNS, ...V2_COLUMNS, ...V3_COLUMNS, ...V4_COLUMNS] as const satisfies readonly (Column | AddedColumn)[];
 // A field added to ResultRow needs a column here (and in rows.ts, whose ROW_COLUMNS must list the same columns).
 true satisfies Covers<keyof ResultRow, (typeof RESULT_COLUMNS)[number][0]>;
 
@@ -150,6 +159,11 @@ export const MIGRATIONS: readonly Migration[] = [
           ]),
       ...addMissingColumns(database, V3_COLUMNS, existing.resultColumns),
     ],
+  },
+  {
+    version: 4,
+    description: 'observed_rule, observed_rule_mismatch: the deciding rule a flow log names, compared with the current view',
+    statements: (database, existing) => addMissingColumns(database, V4_COLUMNS, existing.resultColumns),
   },
 ];
 
