@@ -10,9 +10,9 @@ type HitSet = ObservedPolicyHit['set'];
 type HitAction = ObservedPolicyHit['action'];
 
 /** Rule index when the log does not say (`-`, `*`, or the old four-part string). */
-const RULE_UNKNOWN = -2;
+export const RULE_UNKNOWN = -2;
 /** Rule index of an end-of-tier hit: the policy selected the endpoint but no rule matched. */
-const RULE_END_OF_TIER = -1;
+export const RULE_END_OF_TIER = -1;
 
 /** Short kinds of the modern name format `<kind>:[<namespace>/]<name>` (goldmane/proto policy strings). */
 const SHORT_KINDS: ReadonlyMap<string, string> = new Map([

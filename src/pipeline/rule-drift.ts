@@ -12,6 +12,7 @@ import type { PolicySourceKind } from '../policy/model.js';
 import { displayName } from '../engine/policy-name.js';
 import { PROFILE_TIER } from '../engine/profiles.js';
 import type { DirectionVerdict, Verdict } from '../engine/verdict.js';
+import { RULE_END_OF_TIER, RULE_UNKNOWN } from '../flows/policy-hits.js';
 import type { FlowRecord, ObservedPolicyHit } from '../flows/record.js';
 
 export interface RuleDrift {
@@ -23,10 +24,6 @@ export interface RuleDrift {
   /** Whether the current view decided that direction by something else; undefined when its verdict is unknown. */
   readonly mismatch: boolean | undefined;
 }
-
-/** Rule index of an end-of-tier hit and of a hit whose rule the log does not give (flows/policy-hits.ts). */
-const END_OF_TIER = -1;
-const RULE_UNKNOWN = -2;
 
 /** Kinds whose hits name a policy (or profile) the way verdicts do; Cilium's and staged kinds are not compared. */
 const POLICY_KINDS: ReadonlySet<string> = new Set<PolicySourceKind>([
@@ -83,7 +80,7 @@ function decides(h: ObservedPolicyHit): h is DecidingHit {
 }
 
 function observedWhere(o: ObservedDecider): string {
-  const rule = o.rule === END_OF_TIER ? '(end-of-tier)' : o.rule === RULE_UNKNOWN ? '?' : String(o.rule);
+  const rule = o.rule === RULE_END_OF_TIER ? '(end-of-tier)' : o.rule === RULE_UNKNOWN ? '?' : String(o.rule);
   return `${o.tier}/${o.policy}#${rule}`;
 }
 
@@ -99,7 +96,7 @@ function sameDecider(o: ObservedDecider, dv: DirectionVerdict): boolean {
     case 'rule':
       return (d.tier === PROFILE_TIER) === o.profile && d.policy === o.policy && (o.rule === RULE_UNKNOWN || o.rule === d.rule);
     case 'end-of-tier':
-      return !o.profile && d.policy === o.policy && (o.rule === RULE_UNKNOWN || o.rule === END_OF_TIER);
+      return !o.profile && d.policy === o.policy && (o.rule === RULE_UNKNOWN || o.rule === RULE_END_OF_TIER);
     case 'profile':
       return o.profile && d.profile === o.policy;
     default:

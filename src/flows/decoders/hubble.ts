@@ -1,5 +1,6 @@
 import { DecodeFailure, SkippedLine } from '../decode-result.js';
 import { normaliseRecord } from '../normalise.js';
+import { RULE_UNKNOWN } from '../policy-hits.js';
 import type { EndpointKindHint, ObservedPolicyHit } from '../record.js';
 import type { FlowDecoder } from './types.js';
 import { isBlank, objectField, parseObject } from './json-line.js';
@@ -192,7 +193,7 @@ function policies(r: Record<string, unknown>, f: Record<string, unknown>): Decod
         ...(typeof namespace === 'string' && namespace !== '' ? { namespace } : {}),
         ...(typeof kind === 'string' && kind !== '' ? { kind } : {}),
         action,
-        rule: -2,
+        rule: RULE_UNKNOWN,
         staged: false,
         set: 'enforced',
       });
