@@ -92,7 +92,11 @@ interface BatchTally {
   readonly current: ReadonlyMap<string, number>;
   readonly proposed: ReadonlyMap<string, number>;
   readonly classes: ReadonlyMap<string, number>;
+  /** Flows whose log gave an action (a rule), compared with the current view, and of them those that differ. */
+  readonly observed: Readonly<Record<DriftLevel, { compared: number; differ: number }>>;
 }
+
+type DriftLevel = 'action' | 'rule';
 
 /** What a write stored. */
 export interface WriteSummary {
@@ -251,6 +255,7 @@ class Tally {
   private readonly current = new Map<string, number>();
   private readonly proposed = new Map<string, number>();
   private readonly classes = new Map<string, number>();
+  private readonly observed = { action: { compared: 0, differ: 0 }, rule: { compared: 0, differ: 0 } };
 
   add(outcomes: readonly Outcome[], skipped: Readonly<Record<string, number>>): void {
     this.flows += outcomes.length;
@@ -259,13 +264,29 @@ class Tally {
       one(this.current, o.current.verdict);
       if (o.proposed !== undefined) one(this.proposed, o.proposed.verdict);
       if (o.cls !== undefined) one(this.classes, o.cls);
+      if (o.flow.record.action !== undefined && o.current.verdict !== 'unknown') {
+        this.observed.action.compared++;
+        if (o.mismatch) this.observed.action.differ++;
+      }
+      if (o.drift?.mismatch !== undefined) {
+        this.observed.rule.compared++;
+        if (o.drift.mismatch) this.observed.rule.differ++;
+      }
     }
   }
 
   done(letters: readonly KafkaDeadLetter[]): BatchTally {
     const deadLetters = new Map<string, number>();
     for (const l of letters) one(deadLetters, l.letter.reason);
-    return { flows: this.flows, skipped: this.skipped, deadLetters, current: this.current, proposed: this.proposed, classes: this.classes };
+    return {
+      flows: this.flows,
+      skipped: this.skipped,
+      deadLetters,
+      current: this.current,
+      proposed: this.proposed,
+      classes: this.classes,
+      observed: this.observed,
+    };
   }
 }
 
@@ -282,6 +303,10 @@ function count(metrics: DaemonMetrics, prepared: PreparedBatch): void {
   for (const [verdict, n] of t.current) metrics.verdicts.inc({ view: 'current', verdict }, n);
   for (const [verdict, n] of t.proposed) metrics.verdicts.inc({ view: 'proposed', verdict }, n);
   for (const [cls, n] of t.classes) metrics.changes.inc({ class: cls }, n);
+  for (const level of ['action', 'rule'] as const) {
+    metrics.observedCompared.inc({ level }, t.observed[level].compared);
+    metrics.observedDrift.inc({ level }, t.observed[level].differ);
+  }
 }
 
 /** A decoded flow whose result row the table refuses, as a dead letter carrying the record as it came. */

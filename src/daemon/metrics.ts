@@ -51,6 +51,18 @@ export class DaemonMetrics {
     labelNames: ['class'] as const,
     registers: [this.registry],
   });
+  readonly observedCompared = new Counter({
+    name: 'flowaudit_observed_compared_total',
+    help: "Flows whose log says what happened, compared with the current view, by level: action (the log's allow or deny), rule (the policy and rule the log names)",
+    labelNames: ['level'] as const,
+    registers: [this.registry],
+  });
+  readonly observedDrift = new Counter({
+    name: 'flowaudit_observed_drift_total',
+    help: 'Of the compared flows, those the current view decides otherwise, by level (action, rule)',
+    labelNames: ['level'] as const,
+    registers: [this.registry],
+  });
   readonly batchSeconds = new Histogram({
     name: 'flowaudit_batch_duration_seconds',
     help: 'From a batch handed over to its offsets committed, retries included',

@@ -112,6 +112,12 @@ describe('BatchProcessor', () => {
     expect(await metric(metrics, 'flowaudit_dead_letters_total')).toBe(2);
     expect(await metric(metrics, 'flowaudit_changes_total')).toBe(321);
     expect(await metric(metrics, 'flowaudit_verdicts_total')).toBe(2 * 321);
+    // The demo: 2 flows whose logged action differs, 6 whose log names the deciding rule, 2 of them another.
+    const byLevel = async (name: string) =>
+      Object.fromEntries(((await metrics.registry.getMetricsAsJSON()).find((x) => x.name === name)?.values ?? []).map((v) => [v.labels.level, v.value]));
+    expect(await byLevel('flowaudit_observed_drift_total')).toEqual({ action: 2, rule: 2 });
+    expect((await byLevel('flowaudit_observed_compared_total')).rule).toBe(6);
+    expect((await byLevel('flowaudit_observed_compared_total')).action).toBeGreaterThan(200);
   });
 
   it('decodes a batch larger than a slice in order, with the multi-line records and the partition state', () => {

@@ -20,7 +20,15 @@ function prepared(partition: number, offset: number, rows: number, caughtUp = fa
     policyVersion: 'v1',
     rows: { chunks: [], rows, rules: new Map() },
     letters: [],
-    tally: { flows: rows, skipped: {}, deadLetters: new Map(), current: new Map(), proposed: new Map(), classes: new Map() },
+    tally: {
+      flows: rows,
+      skipped: {},
+      deadLetters: new Map(),
+      current: new Map(),
+      proposed: new Map(),
+      classes: new Map(),
+      observed: { action: { compared: 0, differ: 0 }, rule: { compared: 0, differ: 0 } },
+    },
   };
 }
 
