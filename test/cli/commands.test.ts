@@ -320,6 +320,51 @@ describe('explain', () => {
     expect(r.stdout).toContain('=> allow by default/prod/knp.default.db-ingress#0');
     expect(r.stdout).toContain('=> deny by default/prod/knp.default.db-ingress#(end-of-tier): end of tier default (default action Deny)');
   });
+
+  describe('--flow: one flow record, with what its log says', () => {
+    const HIT = (rule: number) =>
+      `{"index":0,"tier":"default","name":"db-ingress","namespace":"prod","kind":"KubernetesNetworkPolicy","action":"allow","rule":${rule},"staged":false,"set":"enforced"}`;
+    const record = (rule: number) =>
+      `{"time":"2026-11-20T10:00:00Z","src_ip":"10.0.0.1","dst_ip":"10.0.0.2","dst_port":5432,"proto":"TCP","action":"allow","reporter":"dst","observed_policies":[${HIT(rule)}],"verdict":"allow"}`;
+
+    it('decides the record as replay does, and says where its log agrees', async () => {
+      const r = await runCapture(['explain', '--policies', `${F}/cluster.yaml`, '--flow', record(0)]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('ingress at pod:prod/db-1: allow');
+      expect(r.stdout).toMatch(
+        /\n== the log\naction: allow \(as the current policy set decides\)\ndeciding rule: ingress=allow@default\/prod\/knp\.default\.db-ingress#0 \(as the current policy set decides\)\n$/,
+      );
+    });
+
+    it('says where the log names another rule, in text and in JSON', async () => {
+      const text = await runCapture(['explain', '--policies', `${F}/cluster.yaml`, '--flow', record(3)]);
+      expect(text.stdout).toContain('deciding rule: ingress=allow@default/prod/knp.default.db-ingress#3 (the current policy set decides that direction otherwise)');
+      const json = await runCapture(['explain', '--policies', `${F}/cluster.yaml`, '--flow', record(3), '--json']);
+      expect((JSON.parse(json.stdout) as { logged: unknown }).logged).toEqual({
+        action: 'allow',
+        actionDiffers: false,
+        rule: { observed: 'ingress=allow@default/prod/knp.default.db-ingress#3', mismatch: true },
+      });
+    });
+
+    it('reads the other JSON formats with --format, and says nothing of a log that says nothing', async () => {
+      const calico = '{"start_time":1763892000,"source_ip":"10.0.0.1","source_port":4000,"dest_ip":"10.0.0.2","dest_port":22,"proto":"tcp","reporter":"dst","num_flows":1}';
+      const r = await runCapture(['explain', '--policies', `${F}/cluster.yaml`, '--flow', calico, '--format', 'calico']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('ingress at pod:prod/db-1: deny');
+      expect(r.stdout).not.toContain('== the log');
+    });
+
+    it('refuses a record that is no flow (exit 1), and --flow with --from or --to (exit 2)', async () => {
+      const bad = await runCapture(['explain', '--policies', `${F}/cluster.yaml`, '--flow', '{"src_ip":"10.0.0.1","dst_ip":"10.0.0.2"}']);
+      expect([bad.code, bad.stdout]).toEqual([1, '']);
+      expect(bad.stderr).toMatch(/^--flow: missing-field: .*proto/);
+      const mixed = await runCapture(['explain', '--policies', `${F}/cluster.yaml`, '--flow', record(0), '--from', 'prod/web-1', '--protocol', 'UDP']);
+      expect(mixed.code).toBe(2);
+      expect(mixed.stderr).toContain('--flow gives the whole flow: leave out --from, --protocol');
+      expect((await runCapture(['explain', '--policies', `${F}/cluster.yaml`, '--from', 'prod/web-1'])).stderr).toContain('give --from and --to, or --flow');
+    });
+  });
 });
 
 describe('validate', () => {
