@@ -29,6 +29,12 @@ export interface CoverageRow {
   readonly flows: number | undefined;
   /** Flows whose verdict is unknown because they reached this rule and it could not be decided. */
   readonly unknown: number;
+  /**
+   * Current view: flows whose log names this rule as the one that decided them (pipeline/rule-drift.ts); undefined
+   * when no flow's log named a deciding rule, for Pass and Log rules (which decide nothing), and for the proposed
+   * view (logs are of what runs).
+   */
+  readonly logged: number | undefined;
   readonly firstSeen: number | undefined;
   readonly lastSeen: number | undefined;
   /** `file:line` of the rule, when known. */
@@ -63,16 +69,24 @@ interface Hits {
 export class CoverageCounter {
   private readonly byVerdict: Record<CoverageView, Map<Verdict, Hits>> = { current: new Map(), proposed: new Map() };
   private readonly byRuleText: Record<CoverageView, Map<string, Hits>> = { current: new Map(), proposed: new Map() };
+  /** Flows by the deciding rule their log names (`observed_rule` text). */
+  private readonly logged = new Map<string, number>();
 
   add(o: Outcome): void {
     const { time, count: flows = 1 } = o.flow.record;
     count(this.byVerdict.current, o.current, time, flows);
     if (o.proposed !== undefined) count(this.byVerdict.proposed, o.proposed, time, flows);
+    if (o.drift !== undefined) this.log(o.drift.observed, flows);
   }
 
   addRow(r: ReportRow): void {
     count(this.byRuleText.current, r.rule, r.time, r.flows);
     if (r.proposedRule !== undefined) count(this.byRuleText.proposed, r.proposedRule, r.time, r.flows);
+    if (r.observedRule !== undefined) this.log(r.observedRule, r.flows);
+  }
+
+  private log(observed: string, flows: number): void {
+    this.logged.set(observed, (this.logged.get(observed) ?? 0) + flows);
   }
 
   /** Whether any flow counted had a proposed verdict (result rows without `proposed_rule` have none). */
@@ -84,10 +98,12 @@ export class CoverageCounter {
   build(views: { readonly current: CompiledPolicySet; readonly proposed: CompiledPolicySet | undefined }): Coverage {
     const rows: CoverageRow[] = [];
     const totals: Partial<Record<CoverageView, CoverageTotals>> = {};
+    const logged = loggedHits(this.logged);
     for (const view of ['current', 'proposed'] as const) {
       const set = views[view];
       if (set === undefined) continue;
       const { hits, unreadable } = ruleHits(this.byVerdict[view], this.byRuleText[view]);
+      const loggedAt = (key: string): number | undefined => (view === 'current' && this.logged.size > 0 ? (logged.get(key) ?? 0) : undefined);
       // Result rows do not say which Pass and Log rules their flows met.
       const stepsKnown = this.byRuleText[view].size === 0;
       let rules = 0;
@@ -96,17 +112,20 @@ export class CoverageCounter {
         for (const direction of ['ingress', 'egress'] as const) {
           const listed = p[direction];
           if (listed === undefined) continue;
-          const at = (rule: number | typeof END_OF_TIER): RuleHits | undefined => hits.get(ruleKey(direction, p.tier, p.policy, rule));
+          const key = (rule: number | typeof END_OF_TIER): string => ruleKey(direction, p.tier, p.policy, rule);
           for (const r of listed) {
-            const h = at(r.index);
+            const h = hits.get(key(r.index));
             const known = stepsKnown || r.action === 'Allow' || r.action === 'Deny';
             rules++;
             if (h === undefined && known) unhit++;
-            rows.push(row(view, direction, p, r.index, r.action, h, known, r.origin && `${r.origin.file}:${r.origin.line}`));
+            // A log names the rule that decided, not the Pass and Log rules met before it.
+            const decides = r.action === 'Allow' || r.action === 'Deny';
+            rows.push(row(view, direction, p, r.index, r.action, h, known, decides ? loggedAt(key(r.index)) : undefined, r.origin && `${r.origin.file}:${r.origin.line}`));
           }
-          // Not a rule: listed only when drops were charged to the policy.
-          const end = at(END_OF_TIER);
-          if (end !== undefined) rows.push(row(view, direction, p, END_OF_TIER, 'Deny', end, true, undefined));
+          // Not a rule: listed only when drops were charged to the policy (here, or by the logs).
+          const end = hits.get(key(END_OF_TIER));
+          const endLogged = loggedAt(key(END_OF_TIER));
+          if (end !== undefined || (endLogged ?? 0) > 0) rows.push(row(view, direction, p, END_OF_TIER, 'Deny', end, true, endLogged, undefined));
         }
       }
       totals[view] = { rules, unhit, unreadable };
@@ -165,6 +184,21 @@ function ruleHits(byVerdict: Map<Verdict, Hits>, byRuleText: Map<string, Hits>):
   return { hits, unreadable };
 }
 
+/**
+ * Per rule (ruleKey), the flows whose log names it as the deciding one. A logged hit without a rule index (`#?`)
+ * names no rule, and is not counted here.
+ */
+function loggedHits(byText: ReadonlyMap<string, number>): Map<string, number> {
+  const hits = new Map<string, number>();
+  for (const [text, flows] of byText) {
+    const t = parseRuleColumn(text)?.[0];
+    if (t?.tier === undefined || t.policy === undefined) continue;
+    const key = ruleKey(t.direction, t.tier, t.policy, t.rule ?? END_OF_TIER);
+    hits.set(key, (hits.get(key) ?? 0) + flows);
+  }
+  return hits;
+}
+
 function deciderKey(d: DirectionVerdict): string | undefined {
   const c = d.decider;
   switch (c.kind) {
@@ -190,6 +224,7 @@ function row(
   action: RuleAction,
   h: RuleHits | undefined,
   known: boolean,
+  logged: number | undefined,
   source: string | undefined,
 ): CoverageRow {
   return {
@@ -201,6 +236,7 @@ function row(
     action,
     flows: known ? (h?.flows ?? 0) : undefined,
     unknown: h?.unknown ?? 0,
+    logged,
     firstSeen: h?.first,
     lastSeen: h?.last,
     source,

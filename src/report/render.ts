@@ -20,7 +20,7 @@ export function renderCsv(r: Report): string {
 }
 
 const COVERAGE_COLUMNS = [
-  'view', 'tier', 'policy', 'direction', 'rule', 'action', 'flows', 'unknown', 'first_seen', 'last_seen', 'source',
+  'view', 'tier', 'policy', 'direction', 'rule', 'action', 'flows', 'unknown', 'logged', 'first_seen', 'last_seen', 'source',
 ] as const;
 
 /** One row per rule (and per end-of-tier drop), in evaluation order; rules nothing hit have 0 flows. */
@@ -28,7 +28,7 @@ export function renderCoverageCsv(c: Coverage): string {
   return stringify([
     [...COVERAGE_COLUMNS],
     ...c.rows.map((r) => [
-      r.view, r.tier, r.policy, r.direction, r.rule, r.action, r.flows, r.unknown, iso(r.firstSeen), iso(r.lastSeen), r.source ?? '',
+      r.view, r.tier, r.policy, r.direction, r.rule, r.action, r.flows, r.unknown, r.logged, iso(r.firstSeen), iso(r.lastSeen), r.source ?? '',
     ]),
   ]);
 }

@@ -112,9 +112,10 @@ describe('rule coverage', () => {
     const counter = new CoverageCounter();
     for (const o of outcomes({ current }, flows.slice(0, 1))) counter.add(o);
     const lines = renderCoverageCsv(counter.build({ current, proposed: undefined })).trim().split('\n');
-    expect(lines[0]).toBe('view,tier,policy,direction,rule,action,flows,unknown,first_seen,last_seen,source');
-    expect(lines).toContain('current,default,prod/default.db-in,ingress,0,Allow,1,0,2026-03-02T00:00:01.000Z,2026-03-02T00:00:01.000Z,');
-    expect(lines).toContain('current,default,prod/default.db-in,ingress,1,Deny,0,0,,,');
+    expect(lines[0]).toBe('view,tier,policy,direction,rule,action,flows,unknown,logged,first_seen,last_seen,source');
+    // No flow's log named a deciding rule: the logged cells are empty, not 0.
+    expect(lines).toContain('current,default,prod/default.db-in,ingress,0,Allow,1,0,,2026-03-02T00:00:01.000Z,2026-03-02T00:00:01.000Z,');
+    expect(lines).toContain('current,default,prod/default.db-in,ingress,1,Deny,0,0,,,,');
   });
 
   describe('from result rows (their rule column)', () => {
@@ -170,4 +171,34 @@ describe('rule coverage', () => {
       expect(coverageSummary(c, 'rules.csv')).toBe('rules nothing hit: 2 of 5 (current; 3 flows with an unreadable rule column) in rules.csv');
     });
   });
+
+  describe('the deciding rules the logs name (the logged column)', () => {
+    const logged = (observedRule: string, flows: number): [string, number] => [observedRule, flows];
+    /** One flow from web to db (allowed by db-in rule 0 here), whose log names `observedRule`. */
+    function counted(...logs: [string, number][]): readonly CoverageRow[] {
+      const [o] = outcomes({ current, proposed }, flows.slice(0, 1));
+      const counter = new CoverageCounter();
+      for (const [observed, n] of logs) {
+        counter.add({ ...o!, flow: { ...o!.flow, record: { ...o!.flow.record, count: n } }, drift: { observed, mismatch: false } });
+      }
+      return counter.build({ current, proposed }).rows;
+    }
+
+    it("counts each deciding rule's logged flows in the current view, end-of-tier drops included, and none without an index", () => {
+      const rows = counted(
+        logged('ingress=allow@default/prod/default.db-in#0', 3),
+        logged('ingress=deny@default/prod/default.db-in#(end-of-tier)', 2),
+        logged('ingress=allow@default/prod/default.db-in#?', 5),
+        logged('ingress=allow@default/prod/default.gone#0', 7),
+      );
+      expect(byRule(rows, 'current', 'prod/default.db-in', 0)).toMatchObject({ flows: 17, logged: 3 });
+      expect(byRule(rows, 'current', 'prod/default.db-in', 1)).toMatchObject({ logged: 0 });
+      // Listed for the logs' drops alone: this view charged none to the policy.
+      expect(byRule(rows, 'current', 'prod/default.db-in', 'end-of-tier')).toMatchObject({ flows: 0, logged: 2 });
+      // Pass and Log rules decide nothing; the proposed view is not what ran.
+      expect(byRule(rows, 'current', 'security.watch', 1)).toMatchObject({ action: 'Pass', logged: undefined });
+      expect(byRule(rows, 'proposed', 'prod/default.db-in', 0)).toMatchObject({ logged: undefined });
+    });
+  });
 });
+
