@@ -67,4 +67,14 @@ describe('JSONL rows: the input line as given versus the record serialised again
     const row = JSON.parse(toJsonLine(auditor.audit(original[0]!))) as { time: string };
     expect(row.time).toBe('2026-03-02T00:04:08.000Z');
   });
+
+  it('writes each serialised time as its own, however many times share a second or a slot of the recent ones', async () => {
+    const times = ['2026-03-02T00:00:00Z', '2026-03-02T00:00:00.5Z', '2026-03-02T00:01:04Z', '2026-03-02T00:00:00Z', '2026-03-02T00:01:04.25Z'];
+    const text = times.map((t) => JSON.stringify({ time: t, end_time: t, src_ip: '10.42.1.10', dst_ip: '10.42.2.10', dst_port: 8080, proto: 'TCP' })).join('\n');
+    const rows = auditor.auditBatch(await decodeText(`${text}\n`)).map((o) => JSON.parse(toJsonLine(o)) as { time: string; end_time: string });
+    const expected = times.map((t) => new Date(t).toISOString());
+    expect(rows.map((r) => r.time)).toEqual(expected);
+    expect(rows.map((r) => r.end_time)).toEqual(expected);
+  });
 });
+
