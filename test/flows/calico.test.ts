@@ -111,8 +111,22 @@ describe('calico decoder: bad records', () => {
     [{ policies: { pending_policies: ['0|default|default.p'] } }, '0|default|default.p'],
     [{ proto: 'gre' }, 'proto'],
   ])('%j is a dead letter naming %s', (patch, needle) => {
-    const out = decoder.decode(JSON.stringify({ ...base, ...patch }), pos);
-    expect(out).toBeInstanceOf(DecodeFailure);
-    expect((out as DecodeFailure).message).toContain(needle);
+    // Twice: hits are remembered by their text, their mistakes too.
+    for (const out of [0, 1].map(() => decoder.decode(JSON.stringify({ ...base, ...patch }), pos))) {
+      expect(out).toBeInstanceOf(DecodeFailure);
+      expect((out as DecodeFailure).message).toContain(needle);
+    }
+  });
+
+  it('reads a hit text met before as it read it then, in the set it is in now', () => {
+    const line = (key: string) => JSON.stringify({ ...base, policies: { [key]: ['1|default|prod/knp.default.db|allow|2', '0|security|security.pass|pass|0'] } });
+    const hits = (out: unknown) => (out as { observed_policies: unknown[] }).observed_policies;
+    const [first, again, pending] = [line('enforced_policies'), line('enforced_policies'), line('pending_policies')].map((l) => hits(decoder.decode(l, pos)));
+    expect(again).toEqual(first);
+    expect(first).toMatchObject([
+      { index: 0, name: 'security.pass', set: 'enforced' },
+      { index: 1, name: 'db', namespace: 'prod', kind: 'KubernetesNetworkPolicy', rule: 2, set: 'enforced' },
+    ]);
+    expect(pending!.map((h) => (h as { set: string }).set)).toEqual(['pending', 'pending']);
   });
 });

@@ -11,6 +11,7 @@ import { CALICO_TYPE_KIND, counterSum, isBlank, objectField, parseObject, presen
  * the `src` and `dst` records of one connection stay two flows. Field mapping: docs/flow-record.md, "calico".
  */
 export function createDecoder(): FlowDecoder {
+  const hits = new HitTexts();
   return {
     format: 'calico',
     decode(line) {
@@ -41,7 +42,7 @@ export function createDecoder(): FlowDecoder {
       const failure =
         side(r, 'src', o.source_name, o.source_name_aggr, o.source_namespace, o.source_type, o.source_labels) ??
         side(r, 'dst', o.dest_name, o.dest_name_aggr, o.dest_namespace, o.dest_type, o.dest_labels) ??
-        policies(r, objectField(o, 'policies'));
+        policies(r, objectField(o, 'policies'), hits);
       return failure ?? normaliseRecord(r);
     },
   };
@@ -96,7 +97,7 @@ const POLICY_SETS = [
  * `policies.enforced_policies` / `pending_policies` / `transit_policies`; the older `all_policies` (enforced and
  * staged hits mixed, staged ones marked `staged:`) only when none of those is present, as `enforced`.
  */
-function policies(r: Record<string, unknown>, p: Record<string, unknown> | undefined): DecodeFailure | undefined {
+function policies(r: Record<string, unknown>, p: Record<string, unknown> | undefined, texts: HitTexts): DecodeFailure | undefined {
   if (p === undefined) return undefined;
   const hits: ObservedPolicyHit[] = [];
   const sets: ReadonlyArray<readonly [string, ObservedPolicyHit['set']]> = POLICY_SETS.some(([key]) => p[key] !== undefined)
@@ -107,11 +108,37 @@ function policies(r: Record<string, unknown>, p: Record<string, unknown> | undef
     if (list === undefined || list === null) continue;
     if (!Array.isArray(list)) return new DecodeFailure('invalid-field', `policies.${key} is not a list`);
     for (const text of list) {
-      const hit = typeof text === 'string' ? parseCalicoPolicyHit(text, set) : `policies.${key} holds a non-string`;
+      const hit = typeof text === 'string' ? texts.parse(text, set) : `policies.${key} holds a non-string`;
       if (typeof hit === 'string') return new DecodeFailure('invalid-field', hit);
       hits.push(hit);
     }
   }
   r.observed_policies = byIndex(hits);
   return undefined;
+}
+
+/** Distinct hit texts remembered per decoder; past it, the memory starts over. */
+const HIT_TEXTS = 1 << 12;
+
+/**
+ * Policy hits by their text: a log names the same few policies on line after line, and the hit objects are never
+ * changed after parsing (readonly, validated in place), so lines share one per (text, set).
+ */
+class HitTexts {
+  private readonly bySet: Record<ObservedPolicyHit['set'], Map<string, ObservedPolicyHit | string>> = {
+    enforced: new Map(),
+    pending: new Map(),
+    transit: new Map(),
+  };
+
+  parse(text: string, set: ObservedPolicyHit['set']): ObservedPolicyHit | string {
+    const known = this.bySet[set];
+    let hit = known.get(text);
+    if (hit === undefined) {
+      if (known.size >= HIT_TEXTS) known.clear();
+      hit = parseCalicoPolicyHit(text, set);
+      known.set(text, hit);
+    }
+    return hit;
+  }
 }
