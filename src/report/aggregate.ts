@@ -87,7 +87,7 @@ const EXAMPLE_CAP = 1000;
  */
 const REASON_CAP = 1000;
 const OTHER_REASONS = '(other reasons)';
-/** Distinct drift pairs counted one by one (flows log rule indexes of edited policies, so pairs are bounded by rules). */
+/** Distinct (logged, evaluated) rule pairs counted one by one; later new ones count together as OTHER_DRIFT. */
 const DRIFT_CAP = 1000;
 const OTHER_DRIFT = '(other rules)';
 const REASON_NOT_STORED = '(reason not stored)';

@@ -3,7 +3,7 @@ import { EXIT, UsageError } from '../io.js';
 import { policyOptions, proposalFrom } from '../options.js';
 import { reportDiagnostics } from '../policy-problems.js';
 import { formatExplanation, type Explanation, type Verdict } from '../../engine/index.js';
-import { DecodeFailure } from '../../flows/decode-result.js';
+import { DecodeFailure, SkippedLine } from '../../flows/decode-result.js';
 import { createDecoder } from '../../flows/decoders/index.js';
 import { protocolNumber } from '../../flows/protocol.js';
 import { parseTime } from '../../flows/time.js';
@@ -54,7 +54,7 @@ export default defineCommand({
         io.stderr.write(`--flow: ${decoded.reason}: ${decoded.message}\n`);
         return EXIT.input;
       }
-      if (!('proto' in decoded)) {
+      if (decoded instanceof SkippedLine) {
         io.stderr.write(`--flow: not a flow (${decoded.reason})\n`);
         return EXIT.input;
       }
