@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Decider, DirectionVerdict, FinalVerdict, Verdict } from '../../src/engine/verdict.js';
-import { parseCalicoPolicyHit } from '../../src/flows/policy-hits.js';
+import { goldmaneHit, parseCalicoPolicyHit } from '../../src/flows/policy-hits.js';
 import type { FlowRecord, ObservedPolicyHit } from '../../src/flows/record.js';
 import { ruleDrift } from '../../src/pipeline/rule-drift.js';
 
@@ -122,4 +122,15 @@ describe('rule drift: the deciding hit of a flow log against the current view', 
     expect(ruleDrift(flow('dst', [cilium]), DB_RULE_0)).toBeUndefined();
     expect(ruleDrift({ proto: 6, reporter: 'dst' }, DB_RULE_0)).toBeUndefined();
   });
+
+  it("reads Goldmane's hits the same way: kinds by number or name, an end-of-tier hit by its trigger", () => {
+    const hit = (value: unknown) => goldmaneHit(value, 'enforced') as ObservedPolicyHit;
+    const allow = hit({ kind: 6, name: 'db', namespace: 'prod', tier: 'default', action: 1, policy_index: 1, rule_index: 0 });
+    const pass = hit({ kind: 'GlobalNetworkPolicy', name: 'pass', tier: 'security', action: 'Pass' });
+    expect(ruleDrift(flow('dst', [pass, allow]), DB_RULE_0)).toEqual({ observed: 'ingress=allow@default/prod/knp.default.db#0', mismatch: false });
+    const eot = hit({ kind: 10, tier: 'default', action: 2, trigger: { kind: 'NetworkPolicy', name: 'db', namespace: 'prod' } });
+    const dropped = decided('ingress', 'deny', { kind: 'end-of-tier', tier: 'default', policy: 'prod/knp.default.db' });
+    expect(ruleDrift(flow('dst', [eot]), dropped)).toEqual({ observed: 'ingress=deny@default/prod/knp.default.db#(end-of-tier)', mismatch: false });
+  });
 });
+
