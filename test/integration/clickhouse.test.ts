@@ -145,6 +145,12 @@ describe('results table', () => {
          VALUES ('run-up', 'kafka:flows/0/1', '2026-11-20 12:00:00', 5, '10.0.0.11', '10.0.1.10', 6379, 6, '', 'node-1-eth0', 'deny', 'r', 60, 1)`,
         'insert',
       );
+      // A report reads the table as it is, before any migration: what migrating gives the rows it stored.
+      const before: ResultRow[] = [];
+      for await (const block of streamResults(v1, { runId: 'run-up' })) before.push(...block);
+      expect(before.map((r) => [r.source, r.count, r.src_endpoint, r.rule, r.proposed_rule, r.observed_rule, r.observed_rule_mismatch])).toEqual([
+        ['kafka:flows/0/1', 1, '', 'r', '', '', null],
+      ]);
       expect(await migrate(v1)).toMatchObject({ fromVersion: 1, toVersion: 4 });
       expect(await migrate(v1)).toMatchObject({ fromVersion: 4, toVersion: 4 });
       const columns = await v1.rows<{ name: string; type: string; default_expression: string }>(

@@ -5,7 +5,7 @@
 import type { FinalVerdict } from '../../engine/verdict.js';
 import type { ChangeClass, ResultRow } from '../../pipeline/result.js';
 import type { ClickHouseConnection } from './connection.js';
-import { RESULT_COLUMNS } from './schema.js';
+import { addedColumnDefault, existingSchema, RESULT_COLUMNS, type ResultColumn } from './schema.js';
 import { sqlIdentifier, sqlString } from './sql.js';
 import { ClickHouseSinkError } from './sink-error.js';
 import { loadRuleTexts, type RuleTexts } from './rule-ids.js';
@@ -67,15 +67,26 @@ type StoredRow = Omit<ResultRow, 'time' | 'bytes' | 'packets' | 'observed_mismat
 
 /**
  * The stored results that match `filter`, each input record once (FINAL), in blocks as the server sends them,
- * with their rule texts. Rows come in no particular order.
+ * with their rule texts. Rows come in no particular order. A table that an older flowaudit made and nothing has
+ * migrated since is read as migrating it would leave it: a report reads, it does not ALTER.
  */
 export async function* streamResults(connection: ClickHouseConnection, filter: ResultFilter): AsyncGenerator<ResultRow[]> {
   const rules = new RuleNames(connection);
+  const present = (await existingSchema(connection)).resultColumns;
+  /** The column, or the value migrating would give it where the table does not have it yet. */
+  const column = (name: ResultColumn): string => {
+    const stored = addedColumnDefault(name);
+    return present.size === 0 || present.has(name) || stored === undefined ? sqlIdentifier(name) : stored;
+  };
+  const selected = (name: ResultColumn): string => {
+    const value = column(name);
+    return value === sqlIdentifier(name) ? value : `${value} AS ${sqlIdentifier(name)}`;
+  };
   const rebuilt: readonly string[] = ['time', 'time_ms', 'rule_id', 'proposed_rule_id'];
   const columns = RESULT_COLUMNS.map(([name]) => name).filter((name) => !rebuilt.includes(name));
   // Rule ids as text: current releases write 64-bit integers in JSON as numbers, which lose digits in a double.
-  const sql = `SELECT ${columns.map(sqlIdentifier).join(', ')}, toUInt64(time) * 1000 + time_ms AS epoch_ms,
-       toString(rule_id) AS rule_key, toString(proposed_rule_id) AS proposed_rule_key
+  const sql = `SELECT ${columns.map(selected).join(', ')}, toUInt64(time) * 1000 + time_ms AS epoch_ms,
+       toString(${column('rule_id')}) AS rule_key, toString(${column('proposed_rule_id')}) AS proposed_rule_key
      FROM ${qualified(connection.database, RESULTS_TABLE)} FINAL
      WHERE ${resultConditions(filter)}`;
   for await (const block of connection.streamRows<StoredRow>(sql, 'query')) {
@@ -96,15 +107,16 @@ export async function* streamResults(connection: ClickHouseConnection, filter: R
 /** Rule texts by id for one report: the rules table read once, and again when a block names an id stored since. */
 class RuleNames {
   private texts: RuleTexts = new Map();
-  private loaded = false;
   constructor(private readonly connection: ClickHouseConnection) {}
 
-  /** Reads the rules table (again) when a row of `block` names a rule not read yet. */
+  /**
+   * Reads the rules table (again) when a row of `block` names a rule not read yet; rows stored before schema 3
+   * (id 0) name none, and their database may have no rules table.
+   */
   async cover(block: readonly StoredRow[]): Promise<void> {
     const known = (id: string) => id === '0' || this.texts.has(id);
-    if (this.loaded && block.every((r) => known(r.rule_key) && known(r.proposed_rule_key))) return;
+    if (block.every((r) => known(r.rule_key) && known(r.proposed_rule_key))) return;
     this.texts = await loadRuleTexts(this.connection);
-    this.loaded = true;
   }
 
   /** A row's rule column: the text of `id`, or for a row stored before schema 3 (`id` 0) the text it holds. */

@@ -104,6 +104,12 @@ export const RESULT_COLUMNS = [...V1_COLUMNS, ...V2_COLUMNS, ...V3_COLUMNS, ...V
 // A field added to ResultRow needs a column here (and in rows.ts, whose ROW_COLUMNS must list the same columns).
 true satisfies Covers<keyof ResultRow, (typeof RESULT_COLUMNS)[number][0]>;
 
+/** The value rows stored before a column was added read in it (SQL), for the columns migrations add. */
+export function addedColumnDefault(name: ResultColumn): string | undefined {
+  const column: Column | AddedColumn | undefined = RESULT_COLUMNS.find(([n]) => n === name);
+  return column?.[2];
+}
+
 /** Columns rows stored before schema 3 filled and rows stored since leave empty (their texts are in the rules table). */
 export const RULE_TEXT_COLUMNS = ['rule', 'proposed_rule'] as const satisfies readonly ResultColumn[];
 
@@ -246,7 +252,8 @@ export async function migrate(connection: ClickHouseConnection, options: Migrate
 }
 
 /** The tables of flowaudit's database and the results table's columns, as they are now. */
-async function existingSchema(connection: ClickHouseConnection): Promise<ExistingSchema> {
+/** What the database has now. */
+export async function existingSchema(connection: ClickHouseConnection): Promise<ExistingSchema> {
   const columns = await connection.rows<{ name: string }>(
     `SELECT name FROM system.columns
      WHERE database = ${sqlString(connection.database)} AND table = ${sqlString(RESULTS_TABLE)}`,
