@@ -9,6 +9,7 @@
  */
 import type { Logger } from 'pino';
 import type { Auditor } from '../pipeline/audit.js';
+import { actionDrift, countComparison, newComparisons, type Comparisons } from '../pipeline/classify.js';
 import type { Outcome } from '../pipeline/outcome.js';
 import type { RunStamp } from '../pipeline/result-row.js';
 import { DecodeFailure } from '../flows/decode-result.js';
@@ -93,10 +94,8 @@ interface BatchTally {
   readonly proposed: ReadonlyMap<string, number>;
   readonly classes: ReadonlyMap<string, number>;
   /** Flows whose log gave an action (a rule), compared with the current view, and of them those that differ. */
-  readonly observed: Readonly<Record<DriftLevel, { compared: number; differ: number }>>;
+  readonly observed: Readonly<Record<'action' | 'rule', Comparisons>>;
 }
-
-type DriftLevel = 'action' | 'rule';
 
 /** What a write stored. */
 export interface WriteSummary {
@@ -255,7 +254,7 @@ class Tally {
   private readonly current = new Map<string, number>();
   private readonly proposed = new Map<string, number>();
   private readonly classes = new Map<string, number>();
-  private readonly observed = { action: { compared: 0, differ: 0 }, rule: { compared: 0, differ: 0 } };
+  private readonly observed = { action: newComparisons(), rule: newComparisons() };
 
   add(outcomes: readonly Outcome[], skipped: Readonly<Record<string, number>>): void {
     this.flows += outcomes.length;
@@ -264,14 +263,8 @@ class Tally {
       one(this.current, o.current.verdict);
       if (o.proposed !== undefined) one(this.proposed, o.proposed.verdict);
       if (o.cls !== undefined) one(this.classes, o.cls);
-      if (o.flow.record.action !== undefined && o.current.verdict !== 'unknown') {
-        this.observed.action.compared++;
-        if (o.mismatch) this.observed.action.differ++;
-      }
-      if (o.drift?.mismatch !== undefined) {
-        this.observed.rule.compared++;
-        if (o.drift.mismatch) this.observed.rule.differ++;
-      }
+      countComparison(this.observed.action, actionDrift(o.flow.record.action, o.current.verdict));
+      countComparison(this.observed.rule, o.drift?.mismatch);
     }
   }
 

@@ -9,9 +9,31 @@ export function classify(current: FinalVerdict, proposed: FinalVerdict): ChangeC
 }
 
 /**
- * True when the log says the dataplane did something else than the policies given decide: drift between the
- * logs and the policy files. An unknown verdict or a record without an observed action is never a mismatch.
+ * Whether the log says the dataplane did something else than the policies given decide (drift between the logs
+ * and the policy files); undefined when there is nothing to compare: no observed action, or an unknown verdict.
  */
+export function actionDrift(observed: 'allow' | 'deny' | undefined, verdict: FinalVerdict): boolean | undefined {
+  return observed === undefined || verdict === 'unknown' ? undefined : observed !== verdict;
+}
+
+/** actionDrift as a flag: an unknown verdict or a record without an observed action is never a mismatch. */
 export function observedMismatch(observed: 'allow' | 'deny' | undefined, verdict: FinalVerdict): boolean {
-  return observed !== undefined && verdict !== 'unknown' && observed !== verdict;
+  return actionDrift(observed, verdict) === true;
+}
+
+/** Flows compared with what their logs say, and of them those that differ (action or rule drift). */
+export interface Comparisons {
+  compared: number;
+  differ: number;
+}
+
+export function newComparisons(): Comparisons {
+  return { compared: 0, differ: 0 };
+}
+
+/** Counts one flow; `differs` undefined: not compared. */
+export function countComparison(c: Comparisons, differs: boolean | undefined): void {
+  if (differs === undefined) return;
+  c.compared++;
+  if (differs) c.differ++;
 }

@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import type { DeadLetterSink } from '../flows/dead-letter.js';
 import { decodeFlowSource, newDecodeStats, type DecodeStats } from '../flows/decode.js';
 import type { DecoderOptions, FlowFormat } from '../flows/decoders/index.js';
+import { countComparison, newComparisons, type Comparisons } from './classify.js';
 import type { Auditor } from './audit.js';
 import type { Outcome } from './outcome.js';
 
@@ -29,13 +30,11 @@ export interface ReplayTally {
   readonly classes: Record<string, number>;
   mismatches: number;
   /** Flows whose log names the deciding rule, compared with the current view's (pipeline/rule-drift.ts). */
-  ruleCompared: number;
-  /** Of them, those the current view decided by another rule. */
-  ruleMismatches: number;
+  readonly rules: Comparisons;
 }
 
 export function newReplayTally(): ReplayTally {
-  return { decode: newDecodeStats(), flows: 0, verdicts: {}, classes: {}, mismatches: 0, ruleCompared: 0, ruleMismatches: 0 };
+  return { decode: newDecodeStats(), flows: 0, verdicts: {}, classes: {}, mismatches: 0, rules: newComparisons() };
 }
 
 export async function replayFiles(
@@ -73,9 +72,6 @@ export function countOutcomes(t: ReplayTally, outcomes: readonly Outcome[]): voi
     t.verdicts[v] = (t.verdicts[v] ?? 0) + 1;
     if (o.cls !== undefined) t.classes[o.cls] = (t.classes[o.cls] ?? 0) + 1;
     if (o.mismatch) t.mismatches++;
-    if (o.drift?.mismatch !== undefined) {
-      t.ruleCompared++;
-      if (o.drift.mismatch) t.ruleMismatches++;
-    }
+    countComparison(t.rules, o.drift?.mismatch);
   }
 }

@@ -5,6 +5,7 @@
  * (distinct peers and examples are kept per group, examples capped).
  */
 import { parseRuleColumn, type RuleToken } from '../engine/format.js';
+import { observedMismatch } from '../pipeline/classify.js';
 import type { ChangeClass } from '../pipeline/result.js';
 import type { ReportRow } from './row.js';
 
@@ -134,9 +135,7 @@ export class ReportBuilder {
       this.proposed = true;
       this.classes[row.cls] = (this.classes[row.cls] ?? 0) + row.flows;
     }
-    if (row.observedAction !== undefined && row.verdict !== 'unknown' && row.observedAction !== row.verdict) {
-      this.mismatches += row.flows;
-    }
+    if (observedMismatch(row.observedAction, row.verdict)) this.mismatches += row.flows;
     if (row.ruleMismatch !== undefined) this.countDrift(row);
     if (verdict === 'unknown') this.countUnknown((row.proposedVerdict === undefined ? row.reason : row.proposedReason) ?? REASON_NOT_STORED, row.flows);
     if (verdict !== 'deny') return;

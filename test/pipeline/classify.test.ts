@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classify, observedMismatch } from '../../src/pipeline/classify.js';
+import { actionDrift, classify, countComparison, newComparisons, observedMismatch } from '../../src/pipeline/classify.js';
 
 describe('classify', () => {
   it.each([
@@ -14,14 +14,21 @@ describe('classify', () => {
   });
 });
 
-describe('observedMismatch', () => {
+describe('observedMismatch and actionDrift', () => {
   it.each([
-    ['allow', 'allow', false],
-    ['allow', 'deny', true],
-    ['deny', 'allow', true],
-    ['deny', 'unknown', false],
-    [undefined, 'deny', false],
-  ] as const)('observed %s, verdict %s → %s', (observed, verdict, mismatch) => {
+    ['allow', 'allow', false, false],
+    ['allow', 'deny', true, true],
+    ['deny', 'allow', true, true],
+    ['deny', 'unknown', false, undefined],
+    [undefined, 'deny', false, undefined],
+  ] as const)('observed %s, verdict %s → %s (compared: %s)', (observed, verdict, mismatch, drift) => {
     expect(observedMismatch(observed, verdict)).toBe(mismatch);
+    expect(actionDrift(observed, verdict)).toBe(drift);
+  });
+
+  it('counts compared flows and those that differ, and leaves out what was not compared', () => {
+    const c = newComparisons();
+    for (const differs of [true, false, undefined, true]) countComparison(c, differs);
+    expect(c).toEqual({ compared: 3, differ: 2 });
   });
 });

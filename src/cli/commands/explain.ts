@@ -8,7 +8,7 @@ import { createDecoder } from '../../flows/decoders/index.js';
 import { protocolNumber } from '../../flows/protocol.js';
 import { parseTime } from '../../flows/time.js';
 import type { FlowRecord } from '../../flows/record.js';
-import { observedMismatch } from '../../pipeline/classify.js';
+import { actionDrift } from '../../pipeline/classify.js';
 import { loadAuditContext } from '../../pipeline/context.js';
 import { ruleDrift, type RuleDrift } from '../../pipeline/rule-drift.js';
 
@@ -118,9 +118,10 @@ interface Logged {
 function whatTheLogSays(flow: FlowRecord, current: Verdict): Logged | undefined {
   const rule = ruleDrift(flow, current);
   if (flow.action === undefined && rule === undefined) return undefined;
+  const actionDiffers = actionDrift(flow.action, current.verdict);
   return {
     ...(flow.action === undefined ? {} : { action: flow.action }),
-    ...(flow.action === undefined || current.verdict === 'unknown' ? {} : { actionDiffers: observedMismatch(flow.action, current.verdict) }),
+    ...(actionDiffers === undefined ? {} : { actionDiffers }),
     ...(rule === undefined ? {} : { rule }),
   };
 }

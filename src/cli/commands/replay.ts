@@ -171,7 +171,7 @@ function summary(
   const classes = Object.entries(t.classes).sort().map(([k, v]) => `${k} ${v}`);
   if (classes.length) parts.push(classes.join(', '));
   if (t.mismatches) parts.push(`${t.mismatches} disagree with the observed action`);
-  if (t.ruleCompared) parts.push(`${t.ruleMismatches} of ${t.ruleCompared} decided by another rule than the log names`);
+  if (t.rules.compared) parts.push(`${t.rules.differ} of ${t.rules.compared} decided by another rule than the log names`);
   const dead = t.decode.deadLetters.total;
   if (dead) parts.push(`${dead} dead letters (${JSON.stringify(t.decode.deadLetters.toJSON())}) in ${deadLetterPath}`);
   const skipped = t.decode.skipped.total;

@@ -73,14 +73,12 @@ type StoredRow = Omit<ResultRow, 'time' | 'bytes' | 'packets' | 'observed_mismat
 export async function* streamResults(connection: ClickHouseConnection, filter: ResultFilter): AsyncGenerator<ResultRow[]> {
   const rules = new RuleNames(connection);
   const present = (await existingSchema(connection)).resultColumns;
-  /** The column, or the value migrating would give it where the table does not have it yet. */
-  const column = (name: ResultColumn): string => {
-    const stored = addedColumnDefault(name);
-    return present.size === 0 || present.has(name) || stored === undefined ? sqlIdentifier(name) : stored;
-  };
+  /** The value migrating would give a column the table does not have yet; undefined for a column it has. */
+  const missing = (name: ResultColumn): string | undefined => (present.size > 0 && !present.has(name) ? addedColumnDefault(name) : undefined);
+  const column = (name: ResultColumn): string => missing(name) ?? sqlIdentifier(name);
   const selected = (name: ResultColumn): string => {
-    const value = column(name);
-    return value === sqlIdentifier(name) ? value : `${value} AS ${sqlIdentifier(name)}`;
+    const value = missing(name);
+    return value === undefined ? sqlIdentifier(name) : `${value} AS ${sqlIdentifier(name)}`;
   };
   const rebuilt: readonly string[] = ['time', 'time_ms', 'rule_id', 'proposed_rule_id'];
   const columns = RESULT_COLUMNS.map(([name]) => name).filter((name) => !rebuilt.includes(name));
