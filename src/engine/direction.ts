@@ -10,7 +10,7 @@
  * is unknown is skipped (and left out of the path).
  */
 import type { Direction } from '../policy/model.js';
-import { DEFAULT_ALLOW_PROFILE } from '../policy/profile.js';
+import { allowsEverything, isPodProfile } from '../policy/profile.js';
 import type { RuleSite } from './applicable.js';
 import { type EvalContext, NO, type Side, type SideRole, type Tri, UNKNOWN, YES } from './context.js';
 import type { FailsafeConfig } from './failsafe.js';
@@ -152,9 +152,9 @@ export class DirectionEvaluator {
     const e = cls.owner;
     if (trace) trace({ kind: 'profiles', direction, profiles: e.profiles });
     for (const profile of e.profiles) {
-      const allowsAll = profile === DEFAULT_ALLOW_PROFILE || profile.startsWith('kns.');
-      if (allowsAll) return this.profiles.get(profile, profileDecider);
-      if (profile.startsWith('ksa.')) continue;
+      if (allowsEverything(profile)) return this.profiles.get(profile, profileDecider);
+      // The service-account profile only carries labels.
+      if (isPodProfile(profile)) continue;
       const loaded = this.loadedProfiles.get(profile);
       if (loaded === undefined) return this.unknownProfiles.get(profile, unknownProfileDecider);
       const decider = this.profileRules(direction, loaded, ctx, trace);

@@ -5,15 +5,14 @@
  * pods' traffic to and from other nodes, NodePort traffic). The engine decides traffic to and from a host endpoint
  * itself, with all of these (engine/host-stages.ts), but not forwarded traffic: flow logs name neither the
  * interface a packet crossed nor its destination before DNAT. Listing them lets the caller say so before a
- * replay, instead of a verdict that silently leaves a deny out.
- *
- * Felix ignores doNotTrack policy on an all-interfaces (`interfaceName: *`) host endpoint
- * (felix/dataplane/linux/endpoint_mgr.go updateHostEndpoints), so those endpoints do not count for it.
+ * replay, instead of a verdict that silently leaves a deny out. doNotTrack policy counts only at the host
+ * endpoints that run it (runsUntracked).
  */
 import type { ClusterView, HostEndpointRef } from '../inventory/endpoint.js';
 import { diagnostic, type Diagnostic } from '../policy/diagnostics.js';
 import type { Policy, PolicySet } from '../policy/model.js';
 import { policySelects } from './applicable.js';
+import { runsUntracked } from './host-stages.js';
 import { EndpointClass } from './subject.js';
 
 /** Where a policy acts that the engine does not evaluate. */
@@ -43,7 +42,7 @@ export function hostPathPolicies(set: PolicySet, cluster: ClusterView): HostPath
     for (const [key, versions] of hosts) {
       const applies = versions.some(
         ({ endpoint, subject }) =>
-          !(path === 'doNotTrack' && endpoint.interfaceName === '*') && policySelects(policy, subject, (s) => s.matches(subject.labels)),
+          (path !== 'doNotTrack' || runsUntracked(endpoint)) && policySelects(policy, subject, (s) => s.matches(subject.labels)),
       );
       if (applies) selected.push(key);
     }

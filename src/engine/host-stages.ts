@@ -12,6 +12,7 @@
 import { type CompiledPolicy, PolicyIndex } from './applicable.js';
 import { EndpointPrograms } from './program.js';
 import type { EndpointClass } from './subject.js';
+import type { HostEndpointRef } from '../inventory/endpoint.js';
 
 export type HostStageKind = 'untracked' | 'preDNAT';
 
@@ -21,6 +22,14 @@ export interface HostStage {
 }
 
 const NONE: readonly HostStage[] = [];
+
+/**
+ * Whether doNotTrack policy acts at this host endpoint: Felix ignores it on an all-interfaces (`interfaceName: *`)
+ * one (felix/dataplane/linux/endpoint_mgr.go updateHostEndpoints).
+ */
+export function runsUntracked(hostEndpoint: Pick<HostEndpointRef, 'interfaceName'>): boolean {
+  return hostEndpoint.interfaceName !== '*';
+}
 
 export class HostStages {
   /** Every doNotTrack policy, then every preDNAT policy, each in evaluation order. */
@@ -45,7 +54,7 @@ export class HostStages {
     const owner = cls.owner;
     if (owner.kind !== 'host' || this.policies.length === 0) return NONE;
     return (cls.hostStages ??= [
-      ...(owner.interfaceName === '*' ? [] : stage('untracked', this.untracked, cls)),
+      ...(runsUntracked(owner) ? stage('untracked', this.untracked, cls) : []),
       ...stage('preDNAT', this.preDnat, cls),
     ]);
   }

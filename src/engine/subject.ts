@@ -14,6 +14,7 @@
  */
 import type { ClusterView, Endpoint, HostEndpointRef, NamedPort } from '../inventory/endpoint.js';
 import type { Cidr, NetworkSet, Profile } from '../policy/model.js';
+import { isPodProfile, podProfiles, profileNamespace, profileServiceAccount } from '../policy/profile.js';
 import type { Labels } from '../selector/types.js';
 import type { HostStage } from './host-stages.js';
 import type { EndpointPrograms } from './program.js';
@@ -84,7 +85,7 @@ export class EndpointClass implements SelectorSubject {
     }
     const ns = endpoint.namespace;
     const sa = endpoint.serviceAccount;
-    const named = endpoint.profiles ?? [`kns.${ns}`, `ksa.${ns}.${sa}`];
+    const named = endpoint.profiles ?? podProfiles(ns, sa);
     this.owner = { kind: 'pod', profiles: named };
     this.namespaceLabels = namespaceLabels(cluster, ns);
     this.serviceAccountLabels = serviceAccountLabels(cluster, ns, sa);
@@ -146,14 +147,11 @@ function inheritedLabels(own: Labels, names: readonly string[], cluster: Cluster
 }
 
 function profileLabels(name: string, cluster: ClusterView, profiles: ReadonlyMap<string, Profile>): Labels {
-  if (name.startsWith('kns.')) return prefixed('pcns.', namespaceLabels(cluster, name.slice('kns.'.length)));
-  if (name.startsWith('ksa.')) {
-    // ksa.<namespace>.<account>: namespaces hold no `.`, account names may.
-    const rest = name.slice('ksa.'.length);
-    const dot = rest.indexOf('.');
-    return dot < 0 ? EMPTY_LABELS : prefixed('pcsa.', serviceAccountLabels(cluster, rest.slice(0, dot), rest.slice(dot + 1)));
-  }
-  return profiles.get(name)?.labelsToApply ?? EMPTY_LABELS;
+  const namespace = profileNamespace(name);
+  if (namespace !== undefined) return prefixed('pcns.', namespaceLabels(cluster, namespace));
+  const account = profileServiceAccount(name);
+  if (account !== undefined) return prefixed('pcsa.', serviceAccountLabels(cluster, account.namespace, account.name));
+  return isPodProfile(name) ? EMPTY_LABELS : (profiles.get(name)?.labelsToApply ?? EMPTY_LABELS);
 }
 
 /** A service account missing from the inventory still has the name label Calico always sets. */

@@ -9,6 +9,7 @@ import { protocolNumber } from '../flows/protocol.js';
 import { PROTO } from '../flows/record.js';
 import { parseTime } from '../flows/time.js';
 import { diagnostic, type Diagnostic, type DiagnosticCode } from '../policy/diagnostics.js';
+import { isPodProfile } from '../policy/profile.js';
 import type { RawResource } from '../policy/resource.js';
 import type { Labels } from '../selector/types.js';
 import type { NamedPort, ServiceEndpoints } from './endpoint.js';
@@ -233,6 +234,11 @@ function namedPort(read: Reader, p: unknown, path: string, portField: string, de
  * A Calico WorkloadEndpoint. Its labels normally already hold the `projectcalico.org/*` labels (calicoctl writes
  * them); missing ones are added from the spec so that hand-written endpoints match the same selectors.
  */
+/** A WorkloadEndpoint of a Kubernetes pod (`orchestrator: k8s`, or not said). */
+function isKubernetesWorkload(orchestrator: string | undefined): boolean {
+  return orchestrator === undefined || orchestrator === '' || orchestrator === 'k8s';
+}
+
 export function observeWorkloadEndpoint(r: RawResource, observedAt: number | undefined, diagnostics: Diagnostic[]): Observation {
   const read = new Reader(r, diagnostics);
   const namespace = r.metadata.namespace ?? 'default';
@@ -258,8 +264,9 @@ export function observeWorkloadEndpoint(r: RawResource, observedAt: number | und
       labels: sortedLabels(labels),
       namedPorts: calicoPorts(read),
       ips,
-      // Those Calico derives for a Kubernetes pod are what a pod without them gets anyway.
-      profiles: profiles.every((p) => p.startsWith('kns.') || p.startsWith('ksa.')) ? undefined : profiles,
+      // A Kubernetes pod's are those Calico derives (what a pod without them gets anyway); a workload of another
+      // orchestrator has its own, and none means Felix drops its traffic.
+      profiles: isKubernetesWorkload(orchestrator) && profiles.every(isPodProfile) ? undefined : profiles,
     },
     created: read.time('metadata.creationTimestamp'),
     deleted: read.time('metadata.deletionTimestamp'),

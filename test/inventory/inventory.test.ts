@@ -334,4 +334,11 @@ describe("a WorkloadEndpoint's profiles", () => {
     expect(profilesOf(wep('k8s', ['kns.prod', 'ksa.prod.default']))).toBeUndefined();
     expect(profilesOf(wep('vm', ['sg-web', 'kns.prod']))).toEqual(['sg-web', 'kns.prod']);
   });
+
+  it("keep a workload of another orchestrator to its own, none included: Felix drops what no profile accepts", () => {
+    const openstack = (profiles: string[]) => wep('vm', profiles).replace('spec: {', 'spec: {orchestrator: openstack, ');
+    expect(profilesOf(openstack([]))).toEqual([]);
+    expect(profilesOf(openstack(['kns.prod']))).toEqual(['kns.prod']);
+    expect(profilesOf(wep('k8s', []).replace('spec: {', 'spec: {orchestrator: k8s, '))).toBeUndefined();
+  });
 });

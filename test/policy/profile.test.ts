@@ -33,6 +33,12 @@ describe('Profile', () => {
     expect(edge?.origin).toMatchObject({ file: 'test.yaml', line: 1 });
   });
 
+  test('a Profile without a spec is one without rules or labels, as Calico reads it', () => {
+    const result = load('apiVersion: projectcalico.org/v3\nkind: Profile\nmetadata: {name: labels-only}');
+    expect(result.diagnostics).toEqual([]);
+    expect(plain(result.policySet.profiles.get('labels-only'))).toMatchObject({ name: 'labels-only', ingress: [], egress: [], labelsToApply: {} });
+  });
+
   test("the profiles Calico makes itself are skipped without a word (kubectl get profiles lists them)", () => {
     const generated = ['kns.prod', 'ksa.prod.default', 'projectcalico-default-allow']
       .map((name) => `apiVersion: projectcalico.org/v3\nkind: Profile\nmetadata: {name: ${name}}\nspec: {ingress: [{action: Allow}], egress: [{action: Allow}]}`)
