@@ -50,9 +50,8 @@ export function convertCalicoNodeDaemonSet(root: FieldMap): FelixConfig | undefi
     if (value === undefined && entry.has('valueFrom')) {
       const message = `${name} takes its value from valueFrom, which flowaudit cannot read: it is left unset here (FelixConfiguration or Felix's default applies)`;
       entry.check.report('felix-env-unread', message, entry.pathOf('valueFrom'));
-      continue;
     }
-    // Kubernetes keeps the last of repeated names; Felix ignores empty values.
+    // Kubernetes keeps the last of repeated names (an earlier value included); Felix ignores empty values.
     if (value === undefined || value === '') values.delete(param as Setting);
     else values.set(param as Setting, { text: value, path: entry.pathOf('value') });
   }
@@ -60,7 +59,7 @@ export function convertCalicoNodeDaemonSet(root: FieldMap): FelixConfig | undefi
   const outbound = values.get('failsafeoutboundhostports');
   const action = values.get('defaultendpointtohostaction');
   return {
-    name: `${metadata.namespace ?? 'default'}/${metadata.name}`,
+    name: `${metadata.namespace}/${metadata.name}`,
     node: undefined,
     environment: true,
     failsafeInbound: inbound === undefined ? undefined : portList(root, inbound),

@@ -114,7 +114,7 @@ const CONVERTERS: ReadonlyMap<string, ReadonlyMap<string, Converter>> = new Map(
 ]);
 
 /** Inventory kinds are passed on as written, so their top-level fields are not checked here. */
-const PASSED_THROUGH = new Set(['Pod', 'Namespace', 'ServiceAccount', 'HostEndpoint', 'WorkloadEndpoint', 'EndpointSlice', 'DaemonSet']);
+const PASSED_THROUGH = new Set(['Pod', 'Namespace', 'ServiceAccount', 'HostEndpoint', 'WorkloadEndpoint', 'EndpointSlice']);
 
 function wrap<T>(value: T | undefined, make: (v: T) => Loaded): Loaded | undefined {
   return value === undefined ? undefined : make(value);

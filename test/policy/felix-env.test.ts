@@ -109,6 +109,16 @@ spec: {defaultEndpointToHostAction: Drop, failsafeInboundHostPorts: [{protocol: 
     expect(result.policySet.felix.map((c) => c.endpointToHost)).toEqual([undefined]);
   });
 
+  test('a valueFrom after a value of the same name wins as the last entry does in Kubernetes: unset, not the earlier value', () => {
+    const text = daemonSet([
+      '{name: FELIX_DEFAULTENDPOINTTOHOSTACTION, value: ACCEPT}',
+      '{name: FELIX_DEFAULTENDPOINTTOHOSTACTION, valueFrom: {configMapKeyRef: {name: felix, key: action}}}',
+    ]);
+    const result = load(text);
+    expect(codes(result).map(([code]) => code)).toEqual(['felix-env-unread']);
+    expect(result.policySet.felix.map((c) => c.endpointToHost)).toEqual([undefined]);
+  });
+
   test('a DaemonSet without a calico-node container, and a second calico-node DaemonSet, are skipped with a warning', () => {
     const other = daemonSet(['{name: FELIX_DEFAULTENDPOINTTOHOSTACTION, value: DROP}'], 'fluentd');
     expect(codes(load(other))).toEqual([['felix-env-unused', ...at(other, '- name: install-cni'), 'spec.template.spec.containers']]);
