@@ -7,8 +7,8 @@ import { compilePolicySet, hostPathDiagnostics } from '../engine/index.js';
 import { buildInventory } from '../inventory/build.js';
 import type { Inventory } from '../inventory/inventory.js';
 import { parseInventoryArg, snapshotTimes } from '../inventory/snapshot-arg.js';
-import { formatDiagnostic, type Diagnostic } from '../policy/diagnostics.js';
-import { loadResources } from '../policy/load.js';
+import { diagnostic, formatDiagnostic, type Diagnostic } from '../policy/diagnostics.js';
+import { loadResources, type LoadResult } from '../policy/load.js';
 import { setContent } from '../policy/content.js';
 import type { PolicySet } from '../policy/model.js';
 import { checkServiceReferences, checkTierReferences, currentView, overlay, proposedView } from '../policy/views.js';
@@ -39,6 +39,20 @@ export interface AuditContext {
   readonly policyVersion: string;
 }
 
+/**
+ * An `--inventory` file's policy resources are not read from there: one warning naming how many, where the first
+ * one is (or the file, for network sets, which keep no position).
+ */
+function policiesInInventory(loaded: LoadResult, path: string): Diagnostic[] {
+  const s = loaded.policySet;
+  const located = [...s.policies, ...s.profiles.values(), ...s.felix];
+  const count = located.length + s.networkSets.length;
+  if (count === 0) return [];
+  const where = located.find((r) => r.origin !== undefined)?.origin ?? { file: path, line: 1, column: 1 };
+  const message = `${count} policy resources (policies, network sets, profiles, Felix settings) in an --inventory file take no part: give them with --policies or --change`;
+  return [diagnostic('policy-in-inventory', message, { ...where, path: '' })];
+}
+
 export async function loadAuditContext(sources: AuditSources): Promise<AuditContext> {
   const inventoryArgs = sources.inventory.map(parseInventoryArg);
   const [base, second, ...snapshots] = await Promise.all([
@@ -49,7 +63,11 @@ export async function loadAuditContext(sources: AuditSources): Promise<AuditCont
     // One load per --inventory argument: two snapshots of one pod are two observations, not a duplicate.
     ...inventoryArgs.map((a) => loadResources([a.path])),
   ]);
-  const diagnostics = [...base.diagnostics, ...(second?.diagnostics ?? []), ...snapshots.flatMap((s) => s!.diagnostics)];
+  const diagnostics = [
+    ...base.diagnostics,
+    ...(second?.diagnostics ?? []),
+    ...snapshots.flatMap((s, i) => [...s!.diagnostics, ...policiesInInventory(s!, inventoryArgs[i]!.path)]),
+  ];
   const inventory = buildInventory([...base.inventory, ...(second?.inventory ?? []), ...snapshots.flatMap((s) => s!.inventory)], {
     snapshotTimes: snapshotTimes(inventoryArgs),
   });

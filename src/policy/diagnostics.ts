@@ -34,6 +34,7 @@ export const DIAGNOSTIC_CATALOGUE = {
   'port-name-looks-numeric': { severity: 'warning', summary: 'A named port that looks like a number range (`80-90`): Calico reads it as a name; ranges use `:`.' },
   'staged-action-ignored': { severity: 'warning', summary: 'A staged policy with `stagedAction` Learn or Ignore; it takes no part in the proposed view.' },
   'felix-config-unused': { severity: 'warning', summary: 'A FelixConfiguration named neither `default` nor `node.<node name>`: no Felix reads it, so it is skipped.' },
+  'policy-in-inventory': { severity: 'warning', summary: 'Policies, network sets, profiles or Felix settings in an `--inventory` file: they take no part; give them with `--policies` or `--change`.' },
   'felix-env-unused': { severity: 'warning', summary: 'A DaemonSet without a `calico-node` container, or a second calico-node DaemonSet (the first one loaded is used): skipped.' },
   'felix-env-unread': { severity: 'warning', summary: 'A calico-node FELIX_* setting flowaudit reads takes its value from `valueFrom`: it is left unset (FelixConfiguration or Felix\'s default applies).' },
   'unknown-tier': { severity: 'warning', summary: 'A policy names a tier no loaded Tier defines; it is treated as order last, default action Deny.' },
