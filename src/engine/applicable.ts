@@ -60,7 +60,7 @@ export class CompiledPolicy {
    * (`0|default|prod/knp.default.db|deny|-1`).
    */
   readonly endOfTier: Decider;
-  /** Position in the total evaluation order of the whole set. */
+  /** Position in the evaluation order of the PolicyIndex that holds it (normal policies, or one host stage's). */
   rank = 0;
 
   constructor(
@@ -80,19 +80,14 @@ export class CompiledPolicy {
   sites(direction: Direction): readonly RuleSite[] {
     return direction === 'ingress' ? this.ingress : this.egress;
   }
-
-  /**
-   * Whether the policy selects the endpoint. Namespaced kinds select pods of their namespace only
-   * (`projectcalico.org/namespace == <ns> && selector`); global ones add their namespaceSelector and
-   * serviceAccountSelector the way libcalico-go globalnetworkpolicyprocessor.go does (`all()` there means
-   * "any pod").
-   */
-  selects(ep: SelectorSubject, selectorResult: (s: Selector) => boolean): boolean {
-    return policySelects(this.policy, ep, selectorResult);
-  }
 }
 
-/** CompiledPolicy.selects for any policy, compiled or not (`selectorResult` may cache by selector). */
+/**
+ * Whether the policy selects the endpoint. Namespaced kinds select pods of their namespace only
+ * (`projectcalico.org/namespace == <ns> && selector`); global ones add their namespaceSelector and
+ * serviceAccountSelector the way libcalico-go globalnetworkpolicyprocessor.go does (`all()` there means
+ * "any pod"). `selectorResult` may cache by selector.
+ */
 export function policySelects(p: Policy, ep: SelectorSubject, selectorResult: (s: Selector) => boolean): boolean {
   if (p.namespace !== undefined) return ep.namespace === p.namespace && selectorResult(p.selector);
   if (!selectorResult(p.selector)) return false;
@@ -146,13 +141,13 @@ function compareOrder(a: number | null, b: number | null): number {
 }
 
 /** Go compares strings bytewise; so does this for the ASCII of Kubernetes names. */
-function compareText(a: string, b: string): number {
+export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**
- * The normal policies of a set indexed for lookup by endpoint: namespaced ones by namespace, the others in one
- * list, each list in evaluation order.
+ * Policies indexed for lookup by endpoint (a set's normal policies, or one host stage's): namespaced ones by
+ * namespace, the others in one list, each list in evaluation order.
  */
 export class PolicyIndex {
   private readonly global: readonly CompiledPolicy[];
@@ -192,7 +187,7 @@ export class PolicyIndex {
     while (g < this.global.length || l < local.length) {
       const takeGlobal = l >= local.length || (g < this.global.length && this.global[g]!.rank < local[l]!.rank);
       const p = takeGlobal ? this.global[g++]! : local[l++]!;
-      if (!p.selects(ep, selectorResult)) continue;
+      if (!policySelects(p.policy, ep, selectorResult)) continue;
       if (p.policy.types.ingress) append(ingress, p);
       if (p.policy.types.egress) append(egress, p);
     }

@@ -28,6 +28,7 @@ import {
   CompiledPolicy,
   type CompiledTier,
   comparePolicies,
+  compareText,
   PolicyIndex,
   resolveTier,
 } from './applicable.js';
@@ -159,7 +160,7 @@ class PolicySetEvaluator implements CompiledPolicySet {
     this.policies = compiled(set.policies.filter((p) => !p.preDNAT && !p.doNotTrack));
     this.index = new PolicyIndex(this.policies);
     this.stages = new HostStages(compiled(set.policies.filter((p) => p.doNotTrack)), compiled(set.policies.filter((p) => p.preDNAT)));
-    const byName = [...set.profiles.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const byName = [...set.profiles.values()].sort((a, b) => compareText(a.name, b.name));
     this.profiles = new Map(byName.map((p) => [p.name, new CompiledProfile(p, peers, space, services)]));
     this.cache = new VerdictCache(options.maxCacheBytes ?? 16 * 1024 * 1024, services.epochOf);
     this.directions = new DirectionEvaluator(

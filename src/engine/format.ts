@@ -14,8 +14,8 @@
  *   <tier>/<policy>#(end-of-tier)   the tier's default action (Deny) after no rule decided; <policy> is the
  *                                   tier's last policy that applied, which Calico's flow logs charge the drop to
  *   (profile)/<profile>             no tier decided; the profile allowed (pods: kns.<namespace>)
- *   (profile)/<profile>#<rule>      no tier decided; a rule of a host endpoint's Profile decided (or could not
- *                                   be decided)
+ *   (profile)/<profile>#<rule>      no tier decided; a rule of a Profile the endpoint names decided (or could
+ *                                   not be decided): host endpoints, workloads of other orchestrators
  *   (host-default-deny)/<endpoint>  no tier or profile decided on a host endpoint
  *   (workload-default-deny)         no tier or profile decided on a workload that names its own profiles
  *   (failsafe)/<PROTO>:<port>       Felix failsafe port on a host endpoint

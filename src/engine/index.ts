@@ -14,7 +14,7 @@ export {
 } from './compiled-set.js';
 export type { CacheStats } from './cache.js';
 export { DEFAULT_FAILSAFE_PORTS, type FailsafePorts } from './failsafe.js';
-export { hostPathDiagnostics, hostPathPolicies, type HostPath, type HostPathPolicy } from './host-paths.js';
+export { hostPathDiagnostics } from './host-paths.js';
 export { formatDecision, formatDirection, formatExplanation, parseRuleColumn, type RuleToken } from './format.js';
 export { policyDisplayName } from './policy-name.js';
 export type { TraceEvent } from './trace.js';

@@ -102,13 +102,14 @@ export class ServiceMatches {
    */
   private versioned(ref: ServiceRef, what: string, checkOf: (endpoints: ServiceEndpoints) => Check): Check {
     const versions = this.services.get(keyOf(ref));
-    if (versions === undefined) return (ctx) => ctx.unknown(noSlices(what));
+    if (versions === undefined || versions.length === 0) return (ctx) => ctx.unknown(noSlices(what));
     if (versions.length === 1) return checkOf(versions[0]!.endpoints);
     const checks = versions.map((v) => checkOf(v.endpoints));
-    // Epoch e starts at boundaries[e - 1]; the version holding then is the last one from at or before it.
+    // Epoch e starts at boundaries[e - 1]; the version holding then is the last one from at or before it (the
+    // boundaries rise, so the walk goes on from where the previous epoch's ended).
+    let i = 0;
     const byEpoch = Array.from({ length: this.boundaries.length + 1 }, (_, e) => {
       const start = e === 0 ? -Infinity : this.boundaries[e - 1]!;
-      let i = 0;
       while (i + 1 < versions.length && versions[i + 1]!.from <= start) i++;
       return checks[i]!;
     });

@@ -26,7 +26,7 @@ const NAME_LABEL = 'projectcalico.org/name';
 
 /** The facts selector evaluation needs about one labelled thing. */
 export interface SelectorSubject {
-  /** Own labels plus inherited `pcns.`/`pcsa.` labels. */
+  /** Own labels plus those inherited from profiles: `pcns.`/`pcsa.` ones, and loaded Profiles' `labelsToApply`. */
   readonly labels: Labels;
   /** Namespace for namespaced subjects (pods, namespaced network sets); undefined for host endpoints, global sets. */
   readonly namespace: string | undefined;

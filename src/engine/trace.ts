@@ -4,6 +4,7 @@
  * for tracing; with one it decides exactly as without.
  */
 import type { Direction, RuleAction } from '../policy/model.js';
+import type { HostStageKind } from './host-stages.js';
 import type { LocalPath } from './local-host.js';
 
 export type TraceEvent =
@@ -15,7 +16,7 @@ export type TraceEvent =
    * A host endpoint's doNotTrack or preDNAT policies run, before its normal ones (engine/host-stages.ts); `normal`
    * when the normal ones follow them.
    */
-  | { readonly kind: 'stage'; readonly direction: Direction; readonly stage: 'untracked' | 'preDNAT' | 'normal' }
+  | { readonly kind: 'stage'; readonly direction: Direction; readonly stage: HostStageKind | 'normal' }
   /** A tier with applicable policies starts. */
   | {
       readonly kind: 'tier';

@@ -146,7 +146,7 @@ describe('host endpoint policy and profiles', () => {
     const sshOnly = profile('ssh-only', {
       ingress: [
         { action: 'Log' },
-        { action: 'Allow', protocol: TCP, destination: { ports: [22] } },
+        { action: 'Allow', protocol: TCP, destination: { ports: [22, 2222] } },
         { action: 'Pass', protocol: UDP },
         { action: 'Deny', protocol: TCP, destination: { ports: [23] } },
       ],
@@ -161,8 +161,9 @@ describe('host endpoint policy and profiles', () => {
     };
 
     it.each<[string, string[], Partial<FlowRecord>, string]>([
-      // Port 22 is failsafe before any profile; 2222 is not.
-      ['an Allow rule decides', ['ssh-only', 'web'], { dst_port: 22 }, 'ingress=allow@(failsafe)/TCP:22'],
+      ['an Allow rule decides', ['ssh-only', 'web'], { dst_port: 2222 }, 'ingress=allow@(profile)/ssh-only#1'],
+      // The same rule allows 22, but port 22 is failsafe, before any profile.
+      ['a failsafe port decides before the profiles', ['ssh-only', 'web'], { dst_port: 22 }, 'ingress=allow@(failsafe)/TCP:22'],
       ['a Deny rule decides', ['ssh-only', 'web'], { dst_port: 23 }, 'ingress=deny@(profile)/ssh-only#3'],
       ['no rule matches: the next profile', ['ssh-only', 'web'], { dst_port: 80 }, 'ingress=allow@(profile)/web#0'],
       ['Pass goes on to the next profile', ['ssh-only', 'web'], { proto: UDP, dst_port: 5000 }, 'ingress=allow@(profile)/web#1'],

@@ -1,6 +1,7 @@
 /** Policies acting on host endpoint paths the engine does not evaluate (preDNAT, doNotTrack, forward). */
 import { describe, expect, it } from 'vitest';
-import { hostPathDiagnostics, hostPathPolicies } from '../../src/engine/index.js';
+import { hostPathDiagnostics } from '../../src/engine/index.js';
+import { hostPathPolicies } from '../../src/engine/host-paths.js';
 import { cluster, host, pod, policy, policySet } from './builder.js';
 
 const eth0 = host({ node: 'n1', iface: 'eth0', labels: { role: 'node' } });
