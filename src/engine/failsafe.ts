@@ -8,7 +8,7 @@
  */
 import { protocolName } from '../flows/protocol.js';
 import { PROTO } from '../flows/record.js';
-import { felixSetting } from '../policy/felix-config.js';
+import { felixSetting, perNode } from '../policy/felix-config.js';
 import type { Direction, FailsafePort, FelixConfig } from '../policy/model.js';
 import { type AddressSpace, CidrSet } from './address-space.js';
 import { type EvalContext, NO, type Tri, YES } from './context.js';
@@ -32,23 +32,15 @@ export const DEFAULT_FAILSAFE_PORTS: FailsafePorts = {
 
 /** The failsafe ports of each node, from the set's Felix configurations. */
 export class FailsafeConfig {
-  private readonly defaults: FailsafeTable;
-  /** Tables of the nodes that have a configuration of their own. */
-  private readonly byNode = new Map<string, FailsafeTable>();
+  /** The table of the host endpoints on `node`. */
+  readonly tableFor: (node: string) => FailsafeTable;
 
   constructor(configs: readonly FelixConfig[], space: AddressSpace) {
-    const table = (node: string | undefined): FailsafeTable => {
+    this.tableFor = perNode(configs, (node) => {
       const inbound = felixSetting(configs, node, (c) => c.failsafeInbound) ?? DEFAULT_FAILSAFE_PORTS.inbound;
       const outbound = felixSetting(configs, node, (c) => c.failsafeOutbound) ?? DEFAULT_FAILSAFE_PORTS.outbound;
       return new FailsafeTable({ inbound, outbound }, space);
-    };
-    this.defaults = table(undefined);
-    for (const c of configs) if (c.node !== undefined) this.byNode.set(c.node, table(c.node));
-  }
-
-  /** The table of the host endpoints on `node`. */
-  tableFor(node: string): FailsafeTable {
-    return this.byNode.get(node) ?? this.defaults;
+    });
   }
 }
 

@@ -14,10 +14,11 @@
  */
 import type { Endpoint, Peer } from '../inventory/endpoint.js';
 import type { EndpointPeer } from '../inventory/peers.js';
-import { felixSetting } from '../policy/felix-config.js';
+import { felixSetting, perNode } from '../policy/felix-config.js';
 import type { EndpointToHostAction, FelixConfig } from '../policy/model.js';
 import { int32sHolding } from './grow.js';
 import type { Decider } from './verdict.js';
+import { Canonical } from './verdicts.js';
 
 export type LocalPath = 'workload-to-host' | 'host-to-workload';
 
@@ -107,24 +108,12 @@ function isHost(e: Endpoint): boolean {
  * ports (engine/failsafe.ts): flows between a pod and its node bypass the verdict cache.
  */
 export class EndpointToHostConfig {
-  private readonly defaults: Decider;
-  private readonly byNode = new Map<string, Decider>();
+  /** The decider for traffic from a pod on `node` to that node, once its egress policy allowed it. */
+  readonly deciderFor: (node: string) => Decider;
 
   constructor(configs: readonly FelixConfig[]) {
-    const deciders = new Map<EndpointToHostAction | undefined, Decider>();
-    const deciderOf = (node: string | undefined): Decider => {
-      const action = felixSetting(configs, node, (c) => c.endpointToHost);
-      let d = deciders.get(action);
-      if (d === undefined) deciders.set(action, (d = Object.freeze(endpointToHostDecider(action))));
-      return d;
-    };
-    this.defaults = deciderOf(undefined);
-    for (const c of configs) if (c.node !== undefined) this.byNode.set(c.node, deciderOf(c.node));
-  }
-
-  /** The decider for traffic from a pod on `node` to that node, once its egress policy allowed it. */
-  deciderFor(node: string): Decider {
-    return this.byNode.get(node) ?? this.defaults;
+    const deciders = new Canonical<EndpointToHostAction | undefined, Decider>();
+    this.deciderFor = perNode(configs, (node) => deciders.get(felixSetting(configs, node, (c) => c.endpointToHost), endpointToHostDecider));
   }
 }
 

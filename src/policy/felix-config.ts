@@ -85,6 +85,17 @@ function endpointToHostAction(spec: FieldMap): EndpointToHostAction | undefined 
  * sources (felix/config/config_params.go): calico-node's environment (policy/felix-env.ts), then `node.<name>`,
  * then `default`; undefined when none sets it, and Felix uses its built-in value.
  */
+/**
+ * A value per node, made from the Felix configurations (`resolve(node)`, node undefined for the default): made
+ * once for the default and once per node with a configuration of its own, and looked up by node.
+ */
+export function perNode<T>(configs: readonly FelixConfig[], resolve: (node: string | undefined) => T): (node: string) => T {
+  const defaults = resolve(undefined);
+  const byNode = new Map<string, T>();
+  for (const c of configs) if (c.node !== undefined) byNode.set(c.node, resolve(c.node));
+  return (node) => byNode.get(node) ?? defaults;
+}
+
 export function felixSetting<T>(configs: readonly FelixConfig[], node: string | undefined, field: (c: FelixConfig) => T | undefined): T | undefined {
   const ranked = [
     configs.find((c) => c.environment === true),
