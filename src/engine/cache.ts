@@ -74,7 +74,7 @@ export class VerdictCache {
     /** ServiceMatches.epochOf: the flow's time as DEP_SERVICE_EPOCH keys it. */
     epochOf: (time: number | undefined) => number,
   ) {
-    this.fieldValue = (bit, flow) => (bit === DEP_SERVICE_EPOCH ? epochOf(flow.time) : flowField(bit, flow));
+    this.fieldValue = fieldReader(epochOf);
   }
 
   /** The verdict number cached for this flow, or MISS. */
@@ -192,16 +192,22 @@ function hash(src: number, dst: number, pp: number): number {
   return h ^ (h >>> 15);
 }
 
-/** The value of a flow field other than the epoch. */
-function flowField(bit: number, flow: FlowRecord): number | undefined {
-  switch (bit) {
-    case DEP_SRC_PORT:
-      return flow.src_port;
-    case DEP_ICMP_TYPE:
-      return flow.icmp_type;
-    default:
-      return flow.icmp_code;
-  }
+/** The flow field each DEP_ORDER level keys on; the epoch from the flow's time. */
+function fieldReader(epochOf: (time: number | undefined) => number): FieldValue {
+  return (bit, flow) => {
+    switch (bit) {
+      case DEP_SRC_PORT:
+        return flow.src_port;
+      case DEP_ICMP_TYPE:
+        return flow.icmp_type;
+      case DEP_ICMP_CODE:
+        return flow.icmp_code;
+      case DEP_SERVICE_EPOCH:
+        return epochOf(flow.time);
+      default:
+        throw new Error(`engine: the verdict cache has no flow field for dependency ${bit}`);
+    }
+  };
 }
 
 function walk(entry: DependentEntry, flow: FlowRecord, fieldValue: FieldValue): number {
