@@ -117,20 +117,17 @@ export function buildInventory(resources: readonly RawResource[], options: Inven
  * one version from the latest observation of each slice. Versions equal to the one before are left out.
  */
 function serviceVersionsOf(slices: readonly { readonly slice: SliceObservation; readonly observedAt: number | undefined }[]): Map<string, ServiceVersion[]> {
-  const timeless = new Latest<SliceObservation>();
-  const byTime = new Map<number, Latest<SliceObservation>>();
+  // By slice key, the later observation winning within one snapshot (or among the timeless ones).
+  const timeless = new Map<string, SliceObservation>();
+  const byTime = new Map<number, Map<string, SliceObservation>>();
   for (const { slice, observedAt } of slices) {
-    if (observedAt === undefined) {
-      timeless.offer(slice.key, slice, undefined);
-      continue;
-    }
-    let at = byTime.get(observedAt);
-    if (at === undefined) byTime.set(observedAt, (at = new Latest()));
-    at.offer(slice.key, slice, observedAt);
+    let at = observedAt === undefined ? timeless : byTime.get(observedAt);
+    if (at === undefined) byTime.set(observedAt!, (at = new Map()));
+    at.set(slice.key, slice);
   }
-  const always = [...timeless.values().values()];
+  const always = [...timeless.values()];
   const pictures: [number, SliceObservation[]][] =
-    byTime.size === 0 ? [[-Infinity, always]] : [...byTime].sort(([a], [b]) => a - b).map(([t, at]) => [t, [...always, ...at.values().values()]]);
+    byTime.size === 0 ? [[-Infinity, always]] : [...byTime].sort(([a], [b]) => a - b).map(([t, at]) => [t, [...always, ...at.values()]]);
   const names = new Set(slices.flatMap(({ slice }) => (slice.service === undefined ? [] : [slice.service])));
   const out = new Map<string, ServiceVersion[]>();
   for (const [from, picture] of pictures) {
@@ -158,7 +155,12 @@ function servicesOf(slices: Iterable<SliceObservation>): Map<string, ServiceEndp
     for (const ip of s.endpoints.addresses) service.addresses.add(ip);
     for (const p of s.endpoints.ports) service.ports.set(`${p.ip} ${p.protocol} ${p.port}`, p);
   }
-  return new Map([...byService].map(([name, s]) => [name, { addresses: [...s.addresses], ports: [...s.ports.values()] }]));
+  // Sorted, so that a version equals the one before whatever order the snapshots list the same slices in.
+  const sorted = (s: { addresses: Set<string>; ports: Map<string, ServicePort> }): ServiceEndpoints => ({
+    addresses: [...s.addresses].sort(),
+    ports: [...s.ports].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, p]) => p),
+  });
+  return new Map([...byService].map(([name, s]) => [name, sorted(s)]));
 }
 
 /** Distinct snapshot times of the files these observations came from, ascending. */

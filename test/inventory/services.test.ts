@@ -111,10 +111,23 @@ describe('EndpointSlices over time (inventory snapshots)', () => {
     ]);
     const inventory = buildInventory(resources, { snapshotTimes: times });
     expect(inventory.serviceVersions('prod', 'api')?.map((v) => [v.from, v.endpoints.addresses])).toEqual([
-      [at('10:00'), ['10.0.0.50', '10.0.0.2']],
-      [at('11:00'), ['10.0.0.50', '10.0.0.3']],
+      [at('10:00'), ['10.0.0.2', '10.0.0.50']],
+      [at('11:00'), ['10.0.0.3', '10.0.0.50']],
       [at('12:00'), ['10.0.0.50']],
     ]);
     expect(inventory.serviceVersions('prod', 'db')?.map((v) => [v.from, v.endpoints.addresses])).toEqual([[at('10:00'), ['10.0.0.9']]]);
+  });
+
+  it('the same endpoints listed in another order are the same version', () => {
+    const resources = [
+      ...load('/s/10.yaml', slice('api-1', 'api', ['10.0.0.2', '10.0.0.3']), slice('api-2', 'api', ['10.0.0.4'])),
+      ...load('/s/11.yaml', slice('api-2', 'api', ['10.0.0.4']), slice('api-1', 'api', ['10.0.0.3', '10.0.0.2'])),
+    ];
+    const times = new Map([
+      ['/s/10.yaml', at('10:00')],
+      ['/s/11.yaml', at('11:00')],
+    ]);
+    const versions = buildInventory(resources, { snapshotTimes: times }).serviceVersions('prod', 'api');
+    expect(versions?.map((v) => [v.from, v.endpoints.addresses])).toEqual([[at('10:00'), ['10.0.0.2', '10.0.0.3', '10.0.0.4']]]);
   });
 });
