@@ -50,12 +50,12 @@ describe('ViewDifference', () => {
     expect(evaluated.some((v) => v.endsWith('would-block'))).toBe(true);
   });
 
-  it('is not used when the views differ in their network sets: every flow is evaluated in both', async () => {
+  it.each([
+    ['network sets', 'apiVersion: projectcalico.org/v3\nkind: GlobalNetworkSet\nmetadata:\n  name: extra\n  labels: {role: extra}\nspec:\n  nets: [203.0.113.0/24]\n'],
+    ['profiles', 'apiVersion: projectcalico.org/v3\nkind: Profile\nmetadata: {name: edge}\nspec:\n  labelsToApply: {role: edge}\n'],
+  ])('is not used when the views differ in their %s: every flow is evaluated in both', async (_, resource) => {
     const dir = await mkdtemp(join(tmpdir(), 'flowaudit-difference-'));
-    await writeFile(
-      join(dir, 'set.yaml'),
-      'apiVersion: projectcalico.org/v3\nkind: GlobalNetworkSet\nmetadata:\n  name: extra\n  labels: {role: extra}\nspec:\n  nets: [203.0.113.0/24]\n',
-    );
+    await writeFile(join(dir, 'change.yaml'), resource);
     const ctx = await loadAuditContext({ policies: [`${DEMO}/policies`], proposal: { kind: 'change', paths: [dir] }, inventory: [`${DEMO}/inventory`] });
     expect(ctx.views.proposed).not.toBe(ctx.views.current);
     expect(ctx.views.difference).toBeUndefined();
