@@ -96,6 +96,19 @@ describe('CanonicalScanner', () => {
     expect(read).toBeGreaterThan(300);
   });
 
+  it('gives each address its own text when more addresses than it remembers take turns (shared slots, high addresses)', () => {
+    const scanner = new CanonicalScanner();
+    const addresses = Array.from({ length: 20_000 }, (_, i) => `${i % 2 === 0 ? 10 : 203}.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
+    for (const round of [0, 1]) {
+      for (let i = 0; i < addresses.length; i++) {
+        const src = addresses[i]!;
+        const dst = addresses[(i * 7919 + round) % addresses.length]!;
+        const scanned = scan(`{"src_ip":"${src}","dst_ip":"${dst}","dst_port":80,"proto":"TCP"}`, scanner);
+        expect([scanned?.src_ip, scanned?.dst_ip]).toEqual([src, dst]);
+      }
+    }
+  });
+
   it.each([
     ['an extra field', '{"proto":"TCP","dst_port":1,"src_ip":"1.2.3.4","dst_ip":"1.2.3.5","why":"x"}'],
     ['whitespace', '{"proto": "TCP","dst_port":1,"src_ip":"1.2.3.4","dst_ip":"1.2.3.5"}'],

@@ -7,7 +7,6 @@
  * (JSON.parse, then normaliseRecord), which also names the mistake: this is a subset of canonical JSON read the
  * same way, never a second grammar (test/flows/canonical-scan.test.ts compares the two on many mutated lines).
  */
-import { IPv4Table } from '../../inventory/ipv4-table.js';
 import { ipv4NumberOfBytes } from '../ip.js';
 import { carriesPorts, protocolName } from '../protocol.js';
 import type { FlowRecord } from '../record.js';
@@ -83,11 +82,33 @@ const KINDS = ['pod', 'host', 'networkset', 'net'] as const;
 /** Protocols by the name canonical JSON writes them with (protocolName): other spellings are edits. */
 const PROTOCOLS = [1, 6, 17, 58, 132, 136].map((n) => ({ n, bytes: Buffer.from(protocolName(n), 'latin1') }));
 
-/** Text of the IPv4 addresses met, by address: most flows repeat addresses, and the text is made once. */
-const IP_TEXTS_MAX = 1 << 16;
+/**
+ * The text of recently met IPv4 addresses, direct-mapped by a hash of the address: most flows repeat addresses, and
+ * a hit returns the string made before. Small on purpose: a table sized to every address a day of logs holds
+ * (tens of thousands) misses the CPU caches on each probe, and the probe then costs more than making the text
+ * (read + scan of the benchmark sample: ~20% faster than with an IPv4Table of up to 65,536 addresses).
+ */
+const IP_TEXT_BITS = 12;
+
+class RecentIpTexts {
+  private readonly addresses = new Int32Array(1 << IP_TEXT_BITS);
+  private readonly texts = new Array<string | undefined>(1 << IP_TEXT_BITS).fill(undefined);
+
+  /** The canonical text of `address`, which `bytes[from, to)` spells (as normaliseIp returns it). */
+  text(address: number, bytes: Buffer, from: number, to: number): string {
+    const key = address | 0;
+    const slot = Math.imul(key ^ (key >>> 15), 0x2c1b3c6d) >>> (32 - IP_TEXT_BITS);
+    const known = this.texts[slot];
+    if (known !== undefined && this.addresses[slot] === key) return known;
+    const text = bytes.toString('latin1', from, to);
+    this.addresses[slot] = key;
+    this.texts[slot] = text;
+    return text;
+  }
+}
 
 export class CanonicalScanner {
-  private ipTexts = new IPv4Table<string>(1024);
+  private readonly ipTexts = new RecentIpTexts();
   /** The field of each key of the last line read, by place (-1: none yet); a line has at most one key per field. */
   private readonly keyOrder = new Int8Array(FIELD_NAMES.length).fill(-1);
 
@@ -171,7 +192,7 @@ export class CanonicalScanner {
       case Field.dst_ip: {
         const address = ipv4NumberOfBytes(bytes, from, to);
         if (address < 0) return false;
-        const ip = this.ipText(address, bytes, from, to);
+        const ip = this.ipTexts.text(address, bytes, from, to);
         if (id === Field.src_ip) {
           r.src_ip = ip;
           this.scanned.srcV4 = address;
@@ -247,17 +268,6 @@ export class CanonicalScanner {
       this.view = new DataView(bytes.buffer);
     }
     return this.view;
-  }
-
-  /** The text of the canonical dotted-decimal IPv4 `address` written at `bytes[from, to)` (as normaliseIp returns it). */
-  private ipText(address: number, bytes: Buffer, from: number, to: number): string {
-    let text = this.ipTexts.get(address);
-    if (text === undefined) {
-      if (this.ipTexts.size >= IP_TEXTS_MAX) this.ipTexts = new IPv4Table<string>(1024);
-      text = bytes.toString('latin1', from, to);
-      this.ipTexts.set(address, text);
-    }
-    return text;
   }
 
 }
