@@ -60,7 +60,7 @@ export interface FlowRecord {
   dst_service_namespace?: string;
   dst_service_port?: number;
   dst_service_port_name?: string;
-  observed_policies?: ObservedPolicyHit[];
+  observed_policies?: readonly ObservedPolicyHit[];
   [extra: string]: unknown;
 }
 

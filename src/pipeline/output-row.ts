@@ -5,7 +5,7 @@
 import { formatDecision } from '../engine/format.js';
 import type { Verdict } from '../engine/verdict.js';
 import { protocolName } from '../flows/protocol.js';
-import type { FlowRecord, LineBytes } from '../flows/record.js';
+import type { FlowRecord, LineBytes, ObservedPolicyHit } from '../flows/record.js';
 import type { EndpointPeer } from '../inventory/peers.js';
 import type { Outcome } from './outcome.js';
 import type { RuleDrift } from './rule-drift.js';
@@ -116,7 +116,7 @@ export interface RowBytes {
 export function writeJsonRow(o: Outcome, out: RowBytes): void {
   const { record, json } = o.flow;
   if (json !== undefined) out.addRange(json.bytes, json.start, closingBrace(json));
-  else out.add(JSON.stringify(flowFields(record)).slice(0, -1));
+  else writeFlowFields(record, out);
   if (o.src.kind === 'endpoint') out.addBytes(endpointField(srcFields, 'src_endpoint', o.src));
   if (o.dst.kind === 'endpoint') out.addBytes(endpointField(dstFields, 'dst_endpoint', o.dst));
   const tails = verdictTails(o.current, o.proposed, o.cls);
@@ -127,6 +127,29 @@ export function writeJsonRow(o: Outcome, out: RowBytes): void {
     out.addRange(tail, 0, tail.length - 2);
     out.add(`,${JSON.stringify(driftFields(o.drift)).slice(1)}\n`);
   }
+}
+
+/**
+ * The flow's fields of a record without its line's bytes. A frozen list of policy hits is one a decoder shares
+ * between lines (flows/decoders/calico.ts): its JSON is made once and written last, where decoders put the list.
+ */
+function writeFlowFields(record: FlowRecord, out: RowBytes): void {
+  const hits = record.observed_policies;
+  const shared = hits !== undefined && Object.isFrozen(hits);
+  const fields = flowFields(record);
+  if (shared) fields.observed_policies = undefined;
+  out.add(JSON.stringify(fields).slice(0, -1));
+  if (shared) out.addBytes(hitsField(hits));
+}
+
+const hitsFields = new WeakMap<readonly ObservedPolicyHit[], Buffer>();
+function hitsField(hits: readonly ObservedPolicyHit[]): Buffer {
+  let bytes = hitsFields.get(hits);
+  if (bytes === undefined) {
+    bytes = Buffer.from(`,"observed_policies":${JSON.stringify(hits)}`);
+    hitsFields.set(hits, bytes);
+  }
+  return bytes;
 }
 
 /** One JSONL row as text, without its newline (tests, and callers that want a string). */

@@ -129,4 +129,20 @@ describe('calico decoder: bad records', () => {
     ]);
     expect(pending!.map((h) => (h as { set: string }).set)).toEqual(['pending', 'pending']);
   });
+
+  it('shares one frozen list between lines naming the same hits, and only between them', () => {
+    const hits = (policies: Record<string, string[]>) =>
+      (decoder.decode(JSON.stringify({ ...base, policies }), pos) as { observed_policies: readonly unknown[] }).observed_policies;
+    const a = '0|default|default.a|allow|0';
+    const b = '1|default|default.b|deny|1';
+    const first = hits({ enforced_policies: [a, b] });
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(hits({ enforced_policies: [a, b] })).toBe(first);
+    // The same texts in another set, split otherwise between sets, or fewer of them make other lists; the legacy
+    // list of the same texts reads as the same enforced hits.
+    const others = [hits({ pending_policies: [a, b] }), hits({ enforced_policies: [a], pending_policies: [b] }), hits({ enforced_policies: [a] })];
+    expect(new Set([first, ...others]).size).toBe(4);
+    expect(others[1]).toMatchObject([{ name: 'default.a', set: 'enforced' }, { name: 'default.b', set: 'pending' }]);
+    expect(hits({ all_policies: [a, b] })).toBe(first);
+  });
 });

@@ -9,10 +9,10 @@ import { toJsonLine } from '../../src/pipeline/output-row.js';
 
 const DEMO = 'fixtures/demo';
 
-async function decodeText(text: string): Promise<DecodedFlow[]> {
+async function decodeText(text: string, format: 'canonical' | 'calico' = 'canonical'): Promise<DecodedFlow[]> {
   const flows: DecodedFlow[] = [];
   const deadLetters = { write: async () => {}, close: async () => {} };
-  const options = { file: 'flows.jsonl', format: 'canonical', deadLetters, stats: newDecodeStats() } as const;
+  const options = { file: 'flows.jsonl', format, deadLetters, stats: newDecodeStats() } as const;
   for await (const batch of decodeFlowSource(Readable.from([Buffer.from(text)]), options)) flows.push(...batch);
   return flows;
 }
@@ -76,5 +76,14 @@ describe('JSONL rows: the input line as given versus the record serialised again
     expect(rows.map((r) => r.time)).toEqual(expected);
     expect(rows.map((r) => r.end_time)).toEqual(expected);
   });
-});
 
+  it('writes a policy-hit list that lines share (Calico) as it writes one of its own', async () => {
+    const calico = await decodeText(readFileSync('fixtures/flows/calico/flows.jsonl', 'utf8').repeat(2), 'calico');
+    const shared = calico.filter((f) => f.record.observed_policies !== undefined && Object.isFrozen(f.record.observed_policies));
+    expect(shared.length).toBeGreaterThan(4);
+    for (const o of auditor.auditBatch(shared)) {
+      const own = { ...o.flow.record, observed_policies: [...o.flow.record.observed_policies!] };
+      expect(toJsonLine(o)).toBe(toJsonLine({ ...o, flow: { ...o.flow, record: own } }));
+    }
+  });
+});

@@ -11,7 +11,7 @@ import { CALICO_TYPE_KIND, counterSum, isBlank, objectField, parseObject, presen
  * the `src` and `dst` records of one connection stay two flows. Field mapping: docs/flow-record.md, "calico".
  */
 export function createDecoder(): FlowDecoder {
-  const hits = new HitTexts();
+  const hits = new HitLists();
   return {
     format: 'calico',
     decode(line) {
@@ -93,49 +93,81 @@ const POLICY_SETS = [
   ['transit_policies', 'transit'],
 ] as const;
 
+/** Where the legacy log keeps its hits when none of POLICY_SETS is present. */
+const LEGACY_SETS = [['all_policies', 'enforced']] as const;
+
 /**
  * `policies.enforced_policies` / `pending_policies` / `transit_policies`; the older `all_policies` (enforced and
  * staged hits mixed, staged ones marked `staged:`) only when none of those is present, as `enforced`.
  */
-function policies(r: Record<string, unknown>, p: Record<string, unknown> | undefined, texts: HitTexts): DecodeFailure | undefined {
+function policies(r: Record<string, unknown>, p: Record<string, unknown> | undefined, hits: HitLists): DecodeFailure | undefined {
   if (p === undefined) return undefined;
-  const hits: ObservedPolicyHit[] = [];
-  const sets: ReadonlyArray<readonly [string, ObservedPolicyHit['set']]> = POLICY_SETS.some(([key]) => p[key] !== undefined)
-    ? POLICY_SETS
-    : [['all_policies', 'enforced']];
+  const sets = POLICY_SETS.some(([key]) => p[key] !== undefined) ? POLICY_SETS : LEGACY_SETS;
+  const lists: Array<readonly [readonly string[], ObservedPolicyHit['set']]> = [];
   for (const [key, set] of sets) {
-    const list = p[key];
+    const list: unknown = p[key];
     if (list === undefined || list === null) continue;
     if (!Array.isArray(list)) return new DecodeFailure('invalid-field', `policies.${key} is not a list`);
-    for (const text of list) {
-      const hit = typeof text === 'string' ? texts.parse(text, set) : `policies.${key} holds a non-string`;
-      if (typeof hit === 'string') return new DecodeFailure('invalid-field', hit);
-      hits.push(hit);
-    }
+    if (!list.every((text) => typeof text === 'string')) return new DecodeFailure('invalid-field', `policies.${key} holds a non-string`);
+    lists.push([list as string[], set]);
   }
-  r.observed_policies = byIndex(hits);
+  const list = hits.list(lists);
+  if (typeof list === 'string') return new DecodeFailure('invalid-field', list);
+  r.observed_policies = list;
   return undefined;
 }
 
-/** Distinct hit texts remembered per decoder; past it, the memory starts over. */
-const HIT_TEXTS = 1 << 12;
+/** Distinct hit texts, and distinct lists of them, remembered per decoder; past it, the memory starts over. */
+const REMEMBERED = 1 << 12;
 
 /**
- * Policy hits by their text: a log names the same few policies on line after line, and the hit objects are never
- * changed after parsing (readonly, validated in place), so lines share one per (text, set).
+ * Policy hits by their text, and whole lists of them by their texts: a log names the same few policies on line
+ * after line. Hits are never changed after parsing (readonly, validated in place), so lines share one per (text,
+ * set); a list is frozen and shared by the lines that name the same hits, which lets result rows write its JSON
+ * once (pipeline/output-row.ts).
  */
-class HitTexts {
+class HitLists {
   private readonly bySet: Record<ObservedPolicyHit['set'], Map<string, ObservedPolicyHit | string>> = {
     enforced: new Map(),
     pending: new Map(),
     transit: new Map(),
   };
+  private readonly lists = new Map<string, readonly ObservedPolicyHit[] | string>();
 
-  parse(text: string, set: ObservedPolicyHit['set']): ObservedPolicyHit | string {
+  /** The hits the texts of each set name, in byIndex order, or what is wrong with one of them. */
+  list(sets: ReadonlyArray<readonly [readonly string[], ObservedPolicyHit['set']]>): readonly ObservedPolicyHit[] | string {
+    // Each text preceded by its length: no two different lists make the same key, whatever their texts hold.
+    let key = '';
+    for (const [texts, set] of sets) {
+      key += `${set}${texts.length}`;
+      for (const text of texts) key += `|${text.length}|${text}`;
+    }
+    let list = this.lists.get(key);
+    if (list === undefined) {
+      if (this.lists.size >= REMEMBERED) this.lists.clear();
+      list = this.parseList(sets);
+      this.lists.set(key, list);
+    }
+    return list;
+  }
+
+  private parseList(sets: ReadonlyArray<readonly [readonly string[], ObservedPolicyHit['set']]>): readonly ObservedPolicyHit[] | string {
+    const hits: ObservedPolicyHit[] = [];
+    for (const [texts, set] of sets) {
+      for (const text of texts) {
+        const hit = this.parse(text, set);
+        if (typeof hit === 'string') return hit;
+        hits.push(hit);
+      }
+    }
+    return Object.freeze(byIndex(hits));
+  }
+
+  private parse(text: string, set: ObservedPolicyHit['set']): ObservedPolicyHit | string {
     const known = this.bySet[set];
     let hit = known.get(text);
     if (hit === undefined) {
-      if (known.size >= HIT_TEXTS) known.clear();
+      if (known.size >= REMEMBERED) known.clear();
       hit = parseCalicoPolicyHit(text, set);
       known.set(text, hit);
     }
