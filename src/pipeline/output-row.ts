@@ -125,8 +125,25 @@ export function writeJsonRow(o: Outcome, out: RowBytes): void {
   else {
     // Only logs that name policies carry drift: their rows take the general way, without `}\n`, and the columns.
     out.addRange(tail, 0, tail.length - 2);
-    out.add(`,${JSON.stringify(driftFields(o.drift)).slice(1)}\n`);
+    out.addBytes(driftTail(o.drift));
   }
+}
+
+/**
+ * The drift columns and the row's end (`,"observed_rule":...}\n`) as UTF-8, by observed rule and mismatch: a log
+ * names the same few deciding rules on line after line. Past DRIFT_TAILS rules, the memory starts over.
+ */
+const DRIFT_TAILS = 1 << 12;
+const driftTails = new Map<string, Partial<Record<'true' | 'false' | 'undefined', Buffer>>>();
+function driftTail(d: RuleDrift): Buffer {
+  let byMismatch = driftTails.get(d.observed);
+  if (byMismatch === undefined) {
+    if (driftTails.size >= DRIFT_TAILS) driftTails.clear();
+    byMismatch = {};
+    driftTails.set(d.observed, byMismatch);
+  }
+  const state = String(d.mismatch) as 'true' | 'false' | 'undefined';
+  return (byMismatch[state] ??= Buffer.from(`,${JSON.stringify(driftFields(d)).slice(1)}\n`));
 }
 
 /**

@@ -39,10 +39,11 @@ const PROFILE_KIND = 'Profile';
 /** The hit that decided, as verdicts name it: `policy` is the display name (or the profile's name). */
 interface ObservedDecider {
   readonly profile: boolean;
-  readonly tier: string;
   readonly policy: string;
   readonly rule: number;
   readonly action: 'allow' | 'deny';
+  /** RuleDrift's `observed`, by the direction the log reports. */
+  readonly observed: Readonly<Record<DirectionVerdict['direction'], string>>;
 }
 
 /**
@@ -52,13 +53,25 @@ interface ObservedDecider {
 export function ruleDrift(record: FlowRecord, current: Verdict): RuleDrift | undefined {
   const hits = record.observed_policies;
   if (hits === undefined || record.reporter === undefined) return undefined;
-  const observed = decidingHit(hits);
+  const observed = sharedDecidingHit(hits);
   if (observed === undefined) return undefined;
   const dv = record.reporter === 'src' ? current.egress : current.ingress;
-  return {
-    observed: `${dv.direction}=${observed.action}@${observedWhere(observed)}`,
-    mismatch: dv.verdict === 'unknown' ? undefined : !sameDecider(observed, dv),
-  };
+  return { observed: observed.observed[dv.direction], mismatch: dv.verdict === 'unknown' ? undefined : !sameDecider(observed, dv) };
+}
+
+/**
+ * decidingHit of a list, made once for a frozen list: the lists decoders share between lines
+ * (flows/decoders/calico.ts) are frozen, and a log names the same few lists on line after line.
+ */
+const decidersOfShared = new WeakMap<readonly ObservedPolicyHit[], ObservedDecider | null>();
+function sharedDecidingHit(hits: readonly ObservedPolicyHit[]): ObservedDecider | undefined {
+  if (!Object.isFrozen(hits)) return decidingHit(hits);
+  let decider = decidersOfShared.get(hits);
+  if (decider === undefined) {
+    decider = decidingHit(hits) ?? null;
+    decidersOfShared.set(hits, decider);
+  }
+  return decider ?? undefined;
 }
 
 /** The enforced Allow or Deny hit met last (highest index), named as verdicts name it; undefined when there is none or it is foreign. */
@@ -68,20 +81,20 @@ function decidingHit(hits: readonly ObservedPolicyHit[]): ObservedDecider | unde
   // Cilium's hits (Hubble) have no tier: its policies are not the ones verdicts name.
   if (last === undefined || last.kind === undefined || last.tier === '') return undefined;
   const { kind, action, rule, tier, name, namespace } = last;
-  if (kind === PROFILE_KIND) return { profile: true, tier: PROFILE_TIER, policy: name, rule, action };
+  if (kind === PROFILE_KIND) return decider(true, PROFILE_TIER, name, rule, action);
   if (!POLICY_KINDS.has(kind)) return undefined;
-  return { profile: false, tier, policy: displayName(kind as PolicySourceKind, name, namespace, tier), rule, action };
+  return decider(false, tier, displayName(kind as PolicySourceKind, name, namespace, tier), rule, action);
+}
+
+function decider(profile: boolean, tier: string, policy: string, rule: number, action: 'allow' | 'deny'): ObservedDecider {
+  const where = `${tier}/${policy}#${rule === RULE_END_OF_TIER ? '(end-of-tier)' : rule === RULE_UNKNOWN ? '?' : String(rule)}`;
+  return { profile, policy, rule, action, observed: { ingress: `ingress=${action}@${where}`, egress: `egress=${action}@${where}` } };
 }
 
 type DecidingHit = ObservedPolicyHit & { readonly action: 'allow' | 'deny' };
 
 function decides(h: ObservedPolicyHit): h is DecidingHit {
   return h.set === 'enforced' && h.action !== 'pass';
-}
-
-function observedWhere(o: ObservedDecider): string {
-  const rule = o.rule === RULE_END_OF_TIER ? '(end-of-tier)' : o.rule === RULE_UNKNOWN ? '?' : String(o.rule);
-  return `${o.tier}/${o.policy}#${rule}`;
 }
 
 /**

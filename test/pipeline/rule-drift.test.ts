@@ -26,7 +26,7 @@ function hits(...texts: string[]): ObservedPolicyHit[] {
   });
 }
 
-function flow(reporter: 'src' | 'dst' | undefined, observed: ObservedPolicyHit[]): FlowRecord {
+function flow(reporter: 'src' | 'dst' | undefined, observed: readonly ObservedPolicyHit[]): FlowRecord {
   return { proto: 6, ...(reporter === undefined ? {} : { reporter }), observed_policies: observed };
 }
 
@@ -111,6 +111,16 @@ describe('rule drift: the deciding hit of a flow log against the current view', 
   it('takes the enforced Allow or Deny hit met last (by index), whatever order the record lists them in', () => {
     const observed = [...hits('1|default|prod/knp.default.db|allow|0', '0|security|security.pass|pass|0')];
     expect(ruleDrift(flow('dst', observed), DB_RULE_0)?.mismatch).toBe(false);
+  });
+
+  it('reads a shared (frozen) list as a list of its own, in each direction and against each verdict', () => {
+    const shared = Object.freeze(hits('0|security|security.pass|pass|0', '1|default|prod/knp.default.db|allow|0'));
+    const egressDb = decided('egress', 'allow', rule('default', 'prod/knp.default.db', 0, 'Allow'));
+    for (const [reporter, verdict] of [['dst', DB_RULE_0], ['src', egressDb], ['dst', egressDb], ['dst', DB_RULE_0]] as const) {
+      expect(ruleDrift(flow(reporter, shared), verdict)).toEqual(ruleDrift(flow(reporter, [...shared]), verdict));
+    }
+    expect(ruleDrift(flow('src', shared), egressDb)).toEqual({ observed: 'egress=allow@default/prod/knp.default.db#0', mismatch: false });
+    expect(ruleDrift(flow('dst', Object.freeze(hits('0|security|security.pass|pass|0'))), DB_RULE_0)).toBeUndefined();
   });
 
   it('compares nothing for a staged (pending) hit, Pass hits alone, a missing reporter or a policy of Cilium', () => {
