@@ -4,7 +4,7 @@ import { normaliseRecord } from '../normalise.js';
 import { byIndex, parseCalicoPolicyHit } from '../policy-hits.js';
 import type { ObservedPolicyHit } from '../record.js';
 import type { FlowDecoder } from './types.js';
-import { CALICO_TYPE_KIND, counterSum, isBlank, objectField, parseObject, present, setName } from './json-line.js';
+import { CALICO_TYPE_KIND, counterSum, isBlank, objectField, parseObject, present, setName, SIDE_FIELDS } from './json-line.js';
 
 /**
  * Calico Enterprise / Calico Cloud flow logs (JSON lines as fluentd ships them). One record per reporting side:
@@ -61,18 +61,19 @@ function side(
   if (type !== undefined && kind === undefined) {
     return new DecodeFailure('invalid-field', `${s === 'src' ? 'source' : 'dest'}_type ${JSON.stringify(type)} is not wep, hep, ns or net`);
   }
-  r[`${s}_kind`] = kind;
-  r[`${s}_namespace`] = present(namespace);
+  const fields = SIDE_FIELDS[s];
+  r[fields.kind] = kind;
+  r[fields.namespace] = present(namespace);
   setName(r, s, name, kind);
   const aggr = present(nameAggr);
-  if (aggr !== undefined) r[`${s}_name_aggr`] = aggr;
+  if (aggr !== undefined) r[fields.nameAggr] = aggr;
   // `{"labels": ["k=v", ...]}` as fluentd writes it; a bare list is taken too.
   const list = labels !== null && typeof labels === 'object' && !Array.isArray(labels) ? (labels as { labels?: unknown }).labels : labels;
   if (list === undefined || list === null) return undefined;
   if (!Array.isArray(list)) return new DecodeFailure('invalid-field', `${s === 'src' ? 'source' : 'dest'}_labels is not a list of key=value`);
   const parsed = labelsFromList(list);
   if (typeof parsed === 'string') return new DecodeFailure('invalid-field', parsed);
-  r[`${s}_labels`] = parsed;
+  r[fields.labels] = parsed;
   return undefined;
 }
 

@@ -4,7 +4,7 @@ import { normaliseRecord } from '../normalise.js';
 import { byIndex, goldmaneAction, goldmaneHit } from '../policy-hits.js';
 import type { EndpointKindHint, ObservedPolicyHit } from '../record.js';
 import type { FlowDecoder } from './types.js';
-import { counterSum, isBlank, objectField, parseObject, present, setName } from './json-line.js';
+import { counterSum, isBlank, objectField, parseObject, present, setName, SIDE_FIELDS } from './json-line.js';
 
 /**
  * Calico Open Source Goldmane flows, in the two JSON shapes users get (docs/flow-record.md, "goldmane"):
@@ -119,12 +119,13 @@ function endpoint(
   labels: unknown,
 ): DecodeFailure | undefined {
   setName(r, s, name, kind);
-  r[`${s}_namespace`] = present(namespace);
-  r[`${s}_kind`] = kind;
+  const fields = SIDE_FIELDS[s];
+  r[fields.namespace] = present(namespace);
+  r[fields.kind] = kind;
   if (labels === undefined || labels === null) return undefined;
   const parsed = Array.isArray(labels) ? labelsFromList(labels) : labels;
   if (typeof parsed === 'string') return new DecodeFailure('invalid-field', parsed);
-  r[`${s}_labels`] = parsed;
+  r[fields.labels] = parsed;
   return undefined;
 }
 

@@ -3,7 +3,7 @@ import { normaliseRecord } from '../normalise.js';
 import { RULE_UNKNOWN } from '../policy-hits.js';
 import type { EndpointKindHint, ObservedPolicyHit } from '../record.js';
 import type { FlowDecoder } from './types.js';
-import { isBlank, objectField, parseObject } from './json-line.js';
+import { isBlank, objectField, parseObject, SIDE_FIELDS } from './json-line.js';
 
 /**
  * Cilium Hubble, `hubble observe -o json` (cilium `api/v1/flow/flow.proto`, protojson with proto field names, zero
@@ -157,11 +157,12 @@ function endpoint(r: Record<string, unknown>, s: 'src' | 'dst', ep: Record<strin
   }
   const podName = ep.pod_name;
   if (kind === undefined && (podName !== undefined || namespace !== undefined)) kind = 'pod';
-  r[`${s}_kind`] = kind;
-  r[`${s}_namespace`] = namespace === '' ? undefined : namespace;
-  r[`${s}_name`] = podName === '' ? undefined : podName;
-  r[`${s}_service_account`] = serviceAccount;
-  if (kind === 'pod' && (podLabels > 0 || namespace !== undefined)) r[`${s}_labels`] = labels;
+  const fields = SIDE_FIELDS[s];
+  r[fields.kind] = kind;
+  r[fields.namespace] = namespace === '' ? undefined : namespace;
+  r[fields.name] = podName === '' ? undefined : podName;
+  r[fields.serviceAccount] = serviceAccount;
+  if (kind === 'pod' && (podLabels > 0 || namespace !== undefined)) r[fields.labels] = labels;
 }
 
 const POLICY_LISTS = [
