@@ -2,7 +2,9 @@
  * The benchmark workload's flows as Calico flow logs (docs/flow-record.md, "calico"), with the policy hits a
  * cluster running the workload's policies would log: each flow's deciding rule at the reporting endpoint, taken
  * from a replay of the canonical flows. So the Calico replay decodes names, hits and counters as it would from a
- * real log, and checks every logged rule against the policies (rule drift), finding none.
+ * real log, and checks every logged rule against the policies (rule drift). It finds none: a line's time is its
+ * interval's start, and a side resolves to the pod that came to hold the address during the interval when the
+ * line names it or none held it at the start (docs/flow-record.md, "Intervals").
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { access, rm, writeFile } from 'node:fs/promises';

@@ -102,7 +102,8 @@ export class Inventory implements ClusterView {
   }
 
   /**
-   * One side of a flow, at the flow's time (the latest binding when it has none):
+   * One side of a flow, at the flow's time (the latest binding when it has none; for a record with an `end_time`,
+   * what came to be bound during its interval when nothing was at its start: TimeWindows.during):
    * its IP → the endpoint holding that IP; else its namespace and name → that pod (or its name → that host
    * endpoint); else its namespace and labels → a synthetic pod endpoint, one per distinct (namespace, name,
    * labels); else its IP → an `address` peer; else `unresolved`.
@@ -113,16 +114,42 @@ export class Inventory implements ClusterView {
     const ip = side === 'src' ? record.src_ip : record.dst_ip;
     const address = v4 ?? ipv4NumberOf(ip);
     // The commonest case reads nothing else of the record: an IPv4 address an endpoint held at the time.
-    const holder = address >= 0 ? this.holderOfV4(address, record.time) : undefined;
-    if (holder !== undefined) return this.checked(holder, side === 'src' ? record.src_labels : record.dst_labels);
+    const holder = address >= 0 ? this.holderOfV4(address, record.time, record.end_time) : undefined;
+    const { time, end_time: end } = record;
+    if (holder !== undefined) {
+      const labels = side === 'src' ? record.src_labels : record.dst_labels;
+      const name = side === 'src' ? record.src_name : record.dst_name;
+      if (end === undefined || name === undefined || name === holder.endpoint.name) return this.checked(holder, labels);
+      const namespace = side === 'src' ? record.src_namespace : record.dst_namespace;
+      return this.checked(this.takenOver(holder, ip, name, namespace, time, end), labels);
+    }
     return side === 'src'
-      ? this.resolveSide(record.time, ip, address, record.src_name, record.src_namespace, record.src_labels, record.src_kind, record.src_service_account)
-      : this.resolveSide(record.time, ip, address, record.dst_name, record.dst_namespace, record.dst_labels, record.dst_kind, record.dst_service_account);
+      ? this.resolveSide(time, end, ip, address, record.src_name, record.src_namespace, record.src_labels, record.src_kind, record.src_service_account)
+      : this.resolveSide(time, end, ip, address, record.dst_name, record.dst_namespace, record.dst_labels, record.dst_kind, record.dst_service_account);
+  }
+
+  /**
+   * The pod an interval's record names instead of the address's holder at the interval's start, when that pod
+   * held the address during the interval: the address passed from one pod to the other (IPAM hands a freed address
+   * out again soon), and the log, which names the pod each flow was from, says which one this was. Else the holder.
+   */
+  private takenOver(
+    holder: EndpointPeer,
+    ip: string | undefined,
+    name: string,
+    namespace: string | undefined,
+    time: number | undefined,
+    end: number,
+  ): EndpointPeer {
+    if (holder.endpoint.kind !== 'pod' || ip === undefined || namespace === undefined) return holder;
+    const named = this.ix.podsByName.get(`${namespace}/${name}`)?.during(time, end);
+    return named !== undefined && named.endpoint.ips.includes(ip) ? flowEndpointPeer(named.endpoint, ip) : holder;
   }
 
   /** `resolve` past an IPv4 address no endpoint held. */
   private resolveSide(
     time: number | undefined,
+    end: number | undefined,
     ip: string | undefined,
     v4: number,
     name: string | undefined,
@@ -132,16 +159,16 @@ export class Inventory implements ClusterView {
     serviceAccount: string | undefined,
   ): Peer {
     if (ip !== undefined && v4 < 0) {
-      const peer = this.ix.byIp.get(ip)?.at(time);
+      const peer = this.ix.byIp.get(ip)?.during(time, end);
       if (peer !== undefined) return this.checked(peer, labels);
     }
     if (name !== undefined && (kind === undefined || kind === 'pod' || kind === 'host')) {
       const byName =
         kind === 'host'
-          ? this.ix.hostsByName.get(name)?.at(time)
+          ? this.ix.hostsByName.get(name)?.during(time, end)
           : namespace === undefined
             ? undefined
-            : this.ix.podsByName.get(`${namespace}/${name}`)?.at(time);
+            : this.ix.podsByName.get(`${namespace}/${name}`)?.during(time, end);
       if (byName !== undefined) return this.checked(ip === undefined ? byName : flowEndpointPeer(byName.endpoint, ip), labels);
     }
     if (labels !== undefined && namespace !== undefined && (kind === undefined || kind === 'pod')) {
@@ -153,13 +180,16 @@ export class Inventory implements ClusterView {
     return { kind: 'unresolved', reason, ...(labels === undefined ? {} : { labels }), ...(namespace === undefined ? {} : { namespace }) };
   }
 
-  /** TimeWindows.at, for an IPv4 address by number. */
-  private holderOfV4(v4: number, time: number | undefined): EndpointPeer | undefined {
+  /** TimeWindows.during, for an IPv4 address by number. */
+  private holderOfV4(v4: number, time: number | undefined, end: number | undefined): EndpointPeer | undefined {
     const i = this.byIPv4.indexOf(v4);
     if (i < 0) return undefined;
     const holder = this.byIPv4.at(i);
-    if (holder instanceof TimeWindows) return holder.at(time);
-    return time === undefined || (time >= this.v4Spans[2 * i]! && time < this.v4Spans[2 * i + 1]!) ? holder : undefined;
+    if (holder instanceof TimeWindows) return holder.during(time, end);
+    if (time === undefined) return holder;
+    const start = this.v4Spans[2 * i]!;
+    // Held at `time`, or from a start within the record's interval (the one window there is).
+    return (time >= start && time < this.v4Spans[2 * i + 1]!) || (end !== undefined && start > time && start < end) ? holder : undefined;
   }
 
   private addressPeer(ip: string, v4: number): AddressPeer {

@@ -45,15 +45,34 @@ export class TimeWindows<T> {
     const n = this.starts.length;
     if (n === 0) return undefined;
     if (time === undefined) return this.values[n - 1];
-    // Last window starting at or before `time`.
-    let lo = 0;
-    let hi = n - 1;
-    if ((this.starts[0] as number) > time) return undefined;
+    const i = this.lastStartingBy(time);
+    return i >= 0 && time < (this.ends[i] as number) ? this.values[i] : undefined;
+  }
+
+  /**
+   * The value valid at `start` (`at`); when none is, the value of the window that begins after `start` and before
+   * `end`, if exactly one does. For a record that sums up an interval (Calico and Goldmane logs: `time` is the
+   * interval's start, `end_time` its end): a pod that came up during the interval logged its flows as its own.
+   * Two windows beginning in the interval leave it undecided (undefined): the record does not say which it was.
+   */
+  during(start: number | undefined, end: number | undefined): T | undefined {
+    const held = this.at(start);
+    if (held !== undefined || start === undefined || end === undefined) return held;
+    const next = this.lastStartingBy(start) + 1;
+    const n = this.starts.length;
+    if (next >= n || (this.starts[next] as number) >= end) return undefined;
+    return next + 1 === n || (this.starts[next + 1] as number) >= end ? this.values[next] : undefined;
+  }
+
+  /** Index of the last window starting at or before `time`; -1 when every window starts after it. */
+  private lastStartingBy(time: number): number {
+    let lo = -1;
+    let hi = this.starts.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >>> 1;
       if ((this.starts[mid] as number) <= time) lo = mid;
       else hi = mid - 1;
     }
-    return time < (this.ends[lo] as number) ? this.values[lo] : undefined;
+    return lo;
   }
 }

@@ -74,6 +74,37 @@ describe('time-aware resolution by IP', async () => {
     expect(describePeer(inventory.resolve(flow({ time: at(hhmm), src_ip: ip }), 'src', ipv4NumberOf(ip)))).toBe(expected);
   });
 
+  it.each([
+    ['08:55', '09:05', '10.1.0.11', 'pod:production/web-a'], // web-a came up during the interval (10.1.0.11 had two holders)
+    ['10:40', '10:50', '10.1.0.12', 'pod:production/web-c'], // web-c came up during it (its address's one holder)
+    ['10:40', '10:45', '10.1.0.12', 'address 10.1.0.12'], // the interval ends as web-c comes up
+    ['10:15', '10:45', '10.1.0.11', 'pod:production/web-a'], // held at the start: web-b taking it over later does not count
+    ['11:05', '11:10', '10.1.0.12', 'address 10.1.0.12'], // deleted before the interval
+    ['10:15', '10:20', '10.1.0.30', 'address 10.1.0.30'], // job-1 never holds its IP
+  ])('for an interval %s-%s (aggregated logs), %s → %s', (start, end, ip, expected) => {
+    expect(src({ time: at(start), end_time: at(end), src_ip: ip })).toBe(expected);
+    expect(describePeer(inventory.resolve(flow({ time: at(start), end_time: at(end), src_ip: ip }), 'src', ipv4NumberOf(ip)))).toBe(expected);
+  });
+
+  it('takes the pod an interval\'s record names when the address passed to it during the interval', () => {
+    const named = (name: string, end?: string) =>
+      src({ time: at('10:25'), ...(end === undefined ? {} : { end_time: at(end) }), src_ip: '10.1.0.11', src_namespace: 'production', src_name: name });
+    expect(named('web-b', '10:35')).toBe('pod:production/web-b'); // web-a held it at 10:25, web-b from 10:30
+    expect(named('web-a', '10:35')).toBe('pod:production/web-a');
+    expect(named('web-b')).toBe('pod:production/web-a'); // no interval: the holder at the flow's time
+    expect(named('web-b', '10:29')).toBe('pod:production/web-a'); // web-b came up after the interval
+    expect(named('db-0', '10:35')).toBe('pod:production/web-a'); // a pod that never held the address
+    expect(inventory.resolve(flow({ time: at('10:25'), end_time: at('10:35'), src_ip: '10.1.0.11', src_namespace: 'production', src_name: 'web-b' }), 'src')).toMatchObject({
+      kind: 'endpoint',
+      ip: '10.1.0.11',
+    });
+  });
+
+  it('takes no endpoint that came up after the time of a flow without an end time', () => {
+    expect(src({ time: at('10:40'), src_ip: '10.1.0.12' })).toBe('address 10.1.0.12');
+    expect(src({ time: at('08:55'), src_ip: '10.1.0.11' })).toBe('address 10.1.0.11');
+  });
+
   it('shares one peer per address that is no endpoint, IPv4 and IPv6 (the engine keys its caches by peer)', () => {
     for (const ip of ['203.0.113.5', 'fd00::77']) {
       const first = inventory.resolve(flow({ time: at('10:15'), src_ip: ip }), 'src');
@@ -208,6 +239,11 @@ describe('resolution without an IP, and when the inventory does not know the pee
     expect(describePeer(resolve({ time: at('11:30'), src_namespace: 'production', src_name: 'web-a' }))).toBe('unresolved endpoint-not-found');
     expect(describePeer(resolve({ src_kind: 'host', src_name: 'node-1-eth0' }))).toBe('host:node-1/eth0');
     expect(resolve({ src_namespace: 'production', src_name: 'db-0' })).toMatchObject({ kind: 'endpoint', ip: undefined });
+  });
+
+  it('namespace + name of a pod that came up during an aggregated record\'s interval → that pod', () => {
+    expect(describePeer(resolve({ time: at('08:55'), end_time: at('09:05'), src_namespace: 'production', src_name: 'web-a' }))).toBe('pod:production/web-a');
+    expect(describePeer(resolve({ time: at('08:55'), src_namespace: 'production', src_name: 'web-a' }))).toBe('unresolved endpoint-not-found');
   });
 
   it('an IP the inventory lacks with a known name → the named pod, keeping the flow IP', () => {

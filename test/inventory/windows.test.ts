@@ -26,6 +26,19 @@ describe('TimeWindows', () => {
     expect(w.at(time)).toBe(value);
   });
 
+  it.each([
+    [100, 200, 'a', 'held at the start'],
+    [90, 120, 'a', 'the one window beginning in the interval'],
+    [260, 310, 'c', 'the one window beginning in the interval, after a gap'],
+    [90, 100, undefined, 'the window begins where the interval ends'],
+    [250, 300, undefined, 'nothing begins before the end'],
+    [50, 160, undefined, 'two windows begin in the interval'],
+    [0, undefined, undefined, 'no end: at(start)'],
+    [undefined, 5, 'c', 'no start: the latest binding'],
+  ])('during(%s, %s) = %s: %s', (start, end, value, _why) => {
+    expect(w.during(start, end)).toBe(value);
+  });
+
   it('gives its window when it has exactly one, after cuts and drops', () => {
     expect(TimeWindows.build([{ start: 5, end: 9, value: 'a' }]).only).toEqual({ start: 5, end: 9, value: 'a' });
     expect(TimeWindows.build([{ start: 5, end: 9, value: 'a' }, { start: 5, end: 7, value: 'b' }]).only).toEqual({ start: 5, end: 7, value: 'b' });
@@ -56,6 +69,20 @@ describe('TimeWindows', () => {
           if (x.start <= time && time < end) expected = x.value;
         });
         expect(TimeWindows.build(input).at(time)).toBe(expected);
+      }),
+    );
+  });
+
+  it('answers during() as at() at the start, else the one window (after cuts) that begins in the interval (property)', () => {
+    const window = fc.record({ start: fc.integer({ min: 0, max: 100 }), len: fc.integer({ min: 0, max: 50 }) });
+    fc.assert(
+      fc.property(fc.array(window, { maxLength: 12 }), fc.integer({ min: -5, max: 160 }), fc.integer({ min: 0, max: 40 }), (ws, start, len) => {
+        const built = TimeWindows.build(ws.map((x, i) => ({ start: x.start, end: x.start + x.len, value: i })));
+        // The windows as built (cut, emptied ones dropped), read back through at() at every instant they start.
+        const kept = [...new Set(ws.map((x) => x.start))].filter((t) => built.at(t) !== undefined && built.at(t - 1) !== built.at(t));
+        const beginning = kept.filter((t) => t > start && t < start + len);
+        const expected = built.at(start) ?? (beginning.length === 1 ? built.at(beginning[0]!) : undefined);
+        expect(built.during(start, start + len)).toBe(expected);
       }),
     );
   });
