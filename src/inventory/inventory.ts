@@ -13,7 +13,7 @@ import { TimeWindows } from './windows.js';
 export const UNRESOLVED = {
   /** The flow names an endpoint the inventory does not hold at the flow's time, and gives no IP or labels. */
   notFound: 'endpoint-not-found',
-  /** No IP and nothing that identifies an endpoint: a network or network-set peer, or an aggregated name. */
+  /** No IP and nothing that identifies an endpoint: a network or network-set peer, an aggregated name whose pods differ or are unknown. */
   noAddress: 'no-address',
 } as const;
 
@@ -44,6 +44,17 @@ export interface InventoryIndexes {
 
 export type { EndpointPeer } from './peers.js';
 
+/** podGroup answers remembered before the memory starts over (aggregated logs bring a new interval every few minutes). */
+const MAX_GROUP_LOOKUPS = 1 << 14;
+
+/** What policy reads of a pod besides its namespace: two pods of one shape are decided alike. */
+function policyShape(p: PodEndpoint): string {
+  const labels = Object.keys(p.labels)
+    .sort()
+    .map((k) => [k, p.labels[k]]);
+  return JSON.stringify([labels, p.serviceAccount, p.hostNetwork, p.namedPorts, p.profiles ?? null]);
+}
+
 /** Address peers remembered before the memory starts over (flows from the internet bring endless new IPs). */
 const MAX_ADDRESS_PEERS = 1 << 18;
 
@@ -55,6 +66,12 @@ export class Inventory implements ClusterView {
   readonly diagnostics: readonly Diagnostic[];
   private readonly stats_: InventoryStats = { labelDisagreements: 0, syntheticEndpoints: 0 };
   private readonly synthetic = new Map<string, EndpointPeer>();
+  /** podGroup's answers by (namespace, aggregated name, time, end); null: no one endpoint. */
+  private readonly groupsAt = new Map<string, EndpointPeer | null>();
+  /** podGroup's endpoints, interned by (namespace, aggregated name, shape). */
+  private readonly groups = new Map<string, EndpointPeer>();
+  /** Pod names by namespace, sorted (podNamesStarting). */
+  private podNames: Map<string, string[]> | undefined;
   /**
    * `ix.byIp`'s IPv4 entries by number (IPv4Table says why): the one peer that held the address (most had one
    * holder), or its TimeWindows. The one holder's window is in `v4Spans` at the address's index, start and end
@@ -124,8 +141,8 @@ export class Inventory implements ClusterView {
       return this.checked(this.takenOver(holder, ip, name, namespace, time, end), labels);
     }
     return side === 'src'
-      ? this.resolveSide(time, end, ip, address, record.src_name, record.src_namespace, record.src_labels, record.src_kind, record.src_service_account)
-      : this.resolveSide(time, end, ip, address, record.dst_name, record.dst_namespace, record.dst_labels, record.dst_kind, record.dst_service_account);
+      ? this.resolveSide(time, end, ip, address, record.src_name, record.src_name_aggr, record.src_namespace, record.src_labels, record.src_kind, record.src_service_account)
+      : this.resolveSide(time, end, ip, address, record.dst_name, record.dst_name_aggr, record.dst_namespace, record.dst_labels, record.dst_kind, record.dst_service_account);
   }
 
   /**
@@ -153,6 +170,7 @@ export class Inventory implements ClusterView {
     ip: string | undefined,
     v4: number,
     name: string | undefined,
+    nameAggr: string | undefined,
     namespace: string | undefined,
     labels: Labels | undefined,
     kind: EndpointKindHint | undefined,
@@ -170,6 +188,10 @@ export class Inventory implements ClusterView {
             ? undefined
             : this.ix.podsByName.get(`${namespace}/${name}`)?.during(time, end);
       if (byName !== undefined) return this.checked(ip === undefined ? byName : flowEndpointPeer(byName.endpoint, ip), labels);
+    }
+    if (name === undefined && nameAggr !== undefined && namespace !== undefined && (kind === undefined || kind === 'pod')) {
+      const group = this.podGroup(namespace, nameAggr, time, end);
+      if (group !== undefined) return this.checked(ip === undefined ? group : flowEndpointPeer(group.endpoint, ip), labels);
     }
     if (labels !== undefined && namespace !== undefined && (kind === undefined || kind === 'pod')) {
       const peer = this.syntheticPod(namespace, name, labels, serviceAccount);
@@ -219,6 +241,85 @@ export class Inventory implements ClusterView {
       }
     }
     return peer;
+  }
+
+  /**
+   * The pods an aggregated name (`web-7d4f9c-*`: Calico's aggregation by pod prefix, which drops names and IPs)
+   * stands for, as one endpoint: the pods of the namespace whose names start with the prefix, in their states at
+   * the flow's time (during its interval, for a record with an end time). Only when they all agree on what policy
+   * reads of a pod (labels, service account, named ports, profiles; the pods of one ReplicaSet do) does one
+   * endpoint decide for them all; pods that differ (a StatefulSet's, by their pod-name label) or none leave the
+   * side undecided here. The side has no address of its own (the flow's IP was dropped); see groupOf.
+   */
+  private podGroup(namespace: string, nameAggr: string, time: number | undefined, end: number | undefined): EndpointPeer | undefined {
+    const star = nameAggr.indexOf('*');
+    if (star < 1 || star !== nameAggr.length - 1) return undefined;
+    const at = `${namespace}/${nameAggr}\u0000${time ?? ''}\u0000${end ?? ''}`;
+    const known = this.groupsAt.get(at);
+    if (known !== undefined) return known ?? undefined;
+    if (this.groupsAt.size >= MAX_GROUP_LOOKUPS) this.groupsAt.clear();
+    const pods: PodEndpoint[] = [];
+    for (const name of this.podNamesStarting(namespace, nameAggr.slice(0, star))) {
+      for (const peer of this.ix.podsByName.get(`${namespace}/${name}`)?.overlapping(time, end) ?? []) {
+        if (peer.endpoint.kind === 'pod') pods.push(peer.endpoint);
+      }
+    }
+    const shape = pods.length === 0 ? undefined : policyShape(pods[0]!);
+    const group = shape !== undefined && pods.every((p) => policyShape(p) === shape) ? this.groupOf(pods, nameAggr, shape) : null;
+    this.groupsAt.set(at, group);
+    return group ?? undefined;
+  }
+
+  /**
+   * The endpoint standing for pods of one shape under an aggregated name. Its IPs are all of theirs: the flow was
+   * one of them, so a rule that asks for the address (a network set's CIDRs) is decided when every one of them
+   * gives the same answer (engine/context.ts addressIn). One endpoint per (namespace, name, shape, addresses).
+   */
+  private groupOf(pods: readonly PodEndpoint[], nameAggr: string, shape: string): EndpointPeer {
+    const ips = [...new Set(pods.flatMap((p) => p.ips))].sort();
+    const pod = pods[0]!;
+    const key = `${pod.namespace}/${nameAggr}\u0000${shape}\u0000${ips.join(',')}`;
+    let peer = this.groups.get(key);
+    if (peer === undefined) {
+      const endpoint: PodEndpoint = {
+        ...pod,
+        id: this.ix.nextId(),
+        key: `pods:${pod.namespace}/${nameAggr}`,
+        name: nameAggr,
+        ips,
+        // Pods under one name may run on any node.
+        node: '',
+      };
+      peer = sharedEndpointPeer(endpoint, undefined);
+      this.groups.set(key, peer);
+    }
+    return peer;
+  }
+
+  /** Names of the namespace's pods (any time) starting with `prefix`, from a sorted list made on first use. */
+  private podNamesStarting(namespace: string, prefix: string): string[] {
+    if (this.podNames === undefined) {
+      this.podNames = new Map();
+      for (const key of this.ix.podsByName.keys()) {
+        const slash = key.indexOf('/');
+        const ns = key.slice(0, slash);
+        let names = this.podNames.get(ns);
+        if (names === undefined) this.podNames.set(ns, (names = []));
+        names.push(key.slice(slash + 1));
+      }
+      for (const names of this.podNames.values()) names.sort();
+    }
+    const names = this.podNames.get(namespace) ?? [];
+    let lo = 0;
+    let hi = names.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (names[mid]! < prefix) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: string[] = [];
+    for (let i = lo; i < names.length && names[i]!.startsWith(prefix); i++) out.push(names[i]!);
+    return out;
   }
 
   /**

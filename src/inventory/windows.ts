@@ -64,6 +64,22 @@ export class TimeWindows<T> {
     return next + 1 === n || (this.starts[next + 1] as number) >= end ? this.values[next] : undefined;
   }
 
+  /**
+   * Every value valid at some time in `[start, end)`, in time order; with no end, the one valid at `start`; with no
+   * start, the latest binding (as `at`).
+   */
+  overlapping(start: number | undefined, end: number | undefined): T[] {
+    if (start === undefined || end === undefined) {
+      const v = this.at(start);
+      return v === undefined ? [] : [v];
+    }
+    const out: T[] = [];
+    for (let i = Math.max(0, this.lastStartingBy(start)); i < this.starts.length && (this.starts[i] as number) < end; i++) {
+      if ((this.ends[i] as number) > start) out.push(this.values[i] as T);
+    }
+    return out;
+  }
+
   /** Index of the last window starting at or before `time`; -1 when every window starts after it. */
   private lastStartingBy(time: number): number {
     let lo = -1;

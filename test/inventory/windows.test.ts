@@ -39,6 +39,18 @@ describe('TimeWindows', () => {
     expect(w.during(start, end)).toBe(value);
   });
 
+  it.each([
+    [90, 160, ['a', 'b']],
+    [100, 150, ['a']],
+    [200, 300, ['b']],
+    [250, 300, []],
+    [0, 1e15, ['a', 'b', 'c']],
+    [160, undefined, ['b']],
+    [undefined, 10, ['c']],
+  ])('overlapping(%s, %s) = %j', (start, end, values) => {
+    expect(w.overlapping(start, end)).toEqual(values);
+  });
+
   it('gives its window when it has exactly one, after cuts and drops', () => {
     expect(TimeWindows.build([{ start: 5, end: 9, value: 'a' }]).only).toEqual({ start: 5, end: 9, value: 'a' });
     expect(TimeWindows.build([{ start: 5, end: 9, value: 'a' }, { start: 5, end: 7, value: 'b' }]).only).toEqual({ start: 5, end: 7, value: 'b' });
