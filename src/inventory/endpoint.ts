@@ -26,7 +26,8 @@ interface EndpointBase {
    * `pod:<ns>/<name>` or `host:<node>/<interface>` (`host:<node>/<name>` for a HostEndpoint without an interface
    * name); stable across snapshots. Endpoints made up from a flow's labels, for pods the inventory does not hold,
    * have keys starting `synthetic:`; a node's own address, known from its hostNetwork pods, is `node:<node>` (a
-   * hostNetwork PodEndpoint: inventory/build.ts NodeAddresses).
+   * hostNetwork PodEndpoint: inventory/build.ts NodeAddresses); the pods an aggregated name stands for are
+   * `pods:<ns>/<prefix>*` (Inventory podGroup).
    */
   readonly key: string;
   readonly name: string;
