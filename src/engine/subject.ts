@@ -12,7 +12,7 @@
  * way Cilium computes policy per security identity). IPs are the address class's business
  * (engine/address-space.ts).
  */
-import type { ClusterView, Endpoint, HostEndpointRef, NamedPort } from '../inventory/endpoint.js';
+import { type ClusterView, type Endpoint, type HostEndpointRef, type NamedPort, policyKey } from '../inventory/endpoint.js';
 import type { Cidr, NetworkSet, Profile } from '../policy/model.js';
 import { isPodProfile, podProfiles, profileNamespace, profileServiceAccount } from '../policy/profile.js';
 import type { Labels } from '../selector/types.js';
@@ -94,17 +94,9 @@ export class EndpointClass implements SelectorSubject {
     this.labels = inheritedLabels(endpoint.labels, named, cluster, profiles);
   }
 
-  /**
-   * The class key: equal keys mean equal labels, namespace, service account and named ports (namespace and
-   * service-account labels follow from their names under one ClusterView). Host endpoints key by id.
-   */
+  /** The class key: a pod's policyKey (inventory/endpoint.ts); host endpoints key by id. */
   static keyOf(e: Endpoint): string {
-    if (e.kind === 'host') return `host:${e.id}`;
-    const labels = Object.keys(e.labels)
-      .sort()
-      .map((k) => [k, e.labels[k]]);
-    const ports = e.namedPorts.map((p) => [p.name, p.port, p.protocol]);
-    return JSON.stringify([e.namespace, e.serviceAccount, labels, ports, e.profiles ?? null]);
+    return e.kind === 'host' ? `host:${e.id}` : policyKey(e);
   }
 }
 

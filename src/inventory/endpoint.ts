@@ -59,6 +59,19 @@ export interface PodEndpoint extends EndpointBase {
   readonly profiles: readonly string[] | undefined;
 }
 
+/**
+ * What policy reads of a pod, as a string: equal keys mean equal namespace, service account, labels, named ports
+ * and profiles, so the pods are decided alike (namespace and service-account labels follow from their names under
+ * one ClusterView). The engine's endpoint classes key by it; resolution groups the pods of an aggregated name by it.
+ */
+export function policyKey(e: PodEndpoint): string {
+  const labels = Object.keys(e.labels)
+    .sort()
+    .map((k) => [k, e.labels[k]]);
+  const ports = e.namedPorts.map((p) => [p.name, p.port, p.protocol]);
+  return JSON.stringify([e.namespace, e.serviceAccount, labels, ports, e.profiles ?? null]);
+}
+
 export interface HostEndpointRef extends EndpointBase {
   readonly kind: 'host';
   readonly node: string;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { EndpointKindHint, FlowRecord } from '../flows/record.js';
 import type { Diagnostic } from '../policy/diagnostics.js';
 import type { Labels } from '../selector/types.js';
-import type { ClusterView, Endpoint, NamespaceInfo, Peer, PodEndpoint, ServiceAccountInfo, ServiceVersion } from './endpoint.js';
+import { type ClusterView, type Endpoint, type NamespaceInfo, type Peer, type PodEndpoint, policyKey, type ServiceAccountInfo, type ServiceVersion } from './endpoint.js';
 import { NAMESPACE_LABEL, ORCHESTRATOR_LABEL, SERVICE_ACCOUNT_LABEL } from './observe.js';
 import { ipv4Number, ipv4NumberOf } from '../flows/ip.js';
 import { IPv4Table } from './ipv4-table.js';
@@ -46,14 +46,6 @@ export type { EndpointPeer } from './peers.js';
 
 /** podGroup answers remembered before the memory starts over (aggregated logs bring a new interval every few minutes). */
 const MAX_GROUP_LOOKUPS = 1 << 14;
-
-/** What policy reads of a pod besides its namespace: two pods of one shape are decided alike. */
-function policyShape(p: PodEndpoint): string {
-  const labels = Object.keys(p.labels)
-    .sort()
-    .map((k) => [k, p.labels[k]]);
-  return JSON.stringify([labels, p.serviceAccount, p.hostNetwork, p.namedPorts, p.profiles ?? null]);
-}
 
 /** Address peers remembered before the memory starts over (flows from the internet bring endless new IPs). */
 const MAX_ADDRESS_PEERS = 1 << 18;
@@ -264,8 +256,9 @@ export class Inventory implements ClusterView {
         if (peer.endpoint.kind === 'pod') pods.push(peer.endpoint);
       }
     }
-    const shape = pods.length === 0 ? undefined : policyShape(pods[0]!);
-    const group = shape !== undefined && pods.every((p) => policyShape(p) === shape) ? this.groupOf(pods, nameAggr, shape) : null;
+    // hostNetwork pods are no workload endpoints: Calico logs their traffic as the host's.
+    const shape = pods.length === 0 || pods.some((p) => p.hostNetwork) ? undefined : policyKey(pods[0]!);
+    const group = shape !== undefined && pods.every((p) => policyKey(p) === shape) ? this.groupOf(pods, nameAggr, shape) : null;
     this.groupsAt.set(at, group);
     return group ?? undefined;
   }

@@ -314,8 +314,8 @@ describe('plain manifests (no snapshot time)', () => {
 
 describe('aggregated pod names (Calico aggregation by prefix: no names, no addresses)', () => {
   let address = 0;
-  const pod = (name: string, labels: string, created: string, deleted?: string, ports = '[{name: http, containerPort: 8080}]') =>
-    `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: shop, labels: {${labels}}, creationTimestamp: "2025-11-23T${created}:00Z"${deleted === undefined ? '' : `, deletionTimestamp: "2025-11-23T${deleted}:00Z"`}}\nspec: {serviceAccountName: api, nodeName: n1, containers: [{name: c, ports: ${ports}}]}\nstatus: {podIP: 10.2.0.${++address}}`;
+  const pod = (name: string, labels: string, created: string, deleted?: string, ports = '[{name: http, containerPort: 8080}]', hostNetwork = false) =>
+    `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: shop, labels: {${labels}}, creationTimestamp: "2025-11-23T${created}:00Z"${deleted === undefined ? '' : `, deletionTimestamp: "2025-11-23T${deleted}:00Z"`}}\nspec: {hostNetwork: ${hostNetwork}, serviceAccountName: api, nodeName: n1, containers: [{name: c, ports: ${ports}}]}\nstatus: {podIP: 10.2.0.${++address}}`;
   const loaded = parseResources([
     {
       file: 'cluster.yaml',
@@ -328,6 +328,7 @@ describe('aggregated pod names (Calico aggregation by prefix: no names, no addre
         pod('db-1', 'app: db, statefulset.kubernetes.io/pod-name: db-1', '09:00'),
         pod('web-1', 'app: web', '09:00'),
         pod('web-2', 'app: web', '09:00', undefined, '[]'),
+        pod('exporter-1', 'app: exporter', '09:00', undefined, '[]', true),
       ].join('\n---\n'),
     },
   ]);
@@ -359,6 +360,7 @@ describe('aggregated pod names (Calico aggregation by prefix: no names, no addre
     ['api-*', '09:30', undefined, 'the prefix takes in a canary of other labels'],
     ['db-*', '09:30', undefined, "a StatefulSet's pods differ by their pod-name label"],
     ['web-*', '09:30', undefined, 'named ports differ'],
+    ['exporter-*', '09:30', undefined, 'hostNetwork pods are the host'],
     ['api-9x9x-*', '09:30', undefined, 'no pod has the name'],
     ['api-5f7d-*', '08:00', '08:30', 'no pod was up during the interval'],
     ['api-5f7d', '09:30', undefined, 'a name without a star'],
