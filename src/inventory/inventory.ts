@@ -114,8 +114,9 @@ export class Inventory implements ClusterView {
    * One side of a flow, at the flow's time (the latest binding when it has none; for a record with an `end_time`,
    * what came to be bound during its interval when nothing was at its start: TimeWindows.during):
    * its IP → the endpoint holding that IP; else its namespace and name → that pod (or its name → that host
-   * endpoint); else its namespace and labels → a synthetic pod endpoint, one per distinct (namespace, name,
-   * labels); else its IP → an `address` peer; else `unresolved`.
+   * endpoint); else its namespace and aggregated name → the pods it stands for, when alike (podGroup); else its
+   * namespace and labels → a synthetic pod endpoint, one per distinct (namespace, name, labels); else its IP → an
+   * `address` peer; else `unresolved`.
    * `v4` is the side's IP as ipv4Number gives it, when the caller has it (DecodedFlow); else it is read from the text.
    */
   resolve(record: FlowRecord, side: 'src' | 'dst', v4?: number): Peer {
