@@ -179,6 +179,20 @@ export function goldmaneHit(value: unknown, set: HitSet): ObservedPolicyHit | st
 
 const SET_ORDER: Readonly<Record<HitSet, number>> = { enforced: 0, pending: 1, transit: 2 };
 
+/**
+ * A hit list a decoder gives to every line that names the same hits (flows/decoders/calico.ts). It is frozen, and
+ * frozen marks it shared: what is made from a shared list (its JSON in result rows, its deciding hit) is made
+ * once and kept by the list.
+ */
+export function sharedHitList(hits: ObservedPolicyHit[]): readonly ObservedPolicyHit[] {
+  return Object.freeze(hits);
+}
+
+/** Whether a record's hit list is one sharedHitList made (a list JSON.parse or a decoder made for one line is not). */
+export function isSharedHitList(hits: readonly ObservedPolicyHit[]): boolean {
+  return Object.isFrozen(hits);
+}
+
 /** Hits grouped by set (enforced, pending, transit), each set in the order its policies were met (by index). */
 export function byIndex(hits: ObservedPolicyHit[]): ObservedPolicyHit[] {
   return hits.sort((a, b) => SET_ORDER[a.set] - SET_ORDER[b.set] || a.index - b.index);

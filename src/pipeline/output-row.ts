@@ -4,6 +4,7 @@
  */
 import { formatDecision } from '../engine/format.js';
 import type { Verdict } from '../engine/verdict.js';
+import { isSharedHitList } from '../flows/policy-hits.js';
 import { protocolName } from '../flows/protocol.js';
 import type { FlowRecord, LineBytes, ObservedPolicyHit } from '../flows/record.js';
 import type { EndpointPeer } from '../inventory/peers.js';
@@ -147,12 +148,12 @@ function driftTail(d: RuleDrift): Buffer {
 }
 
 /**
- * The flow's fields of a record without its line's bytes. A frozen list of policy hits is one a decoder shares
- * between lines (flows/decoders/calico.ts): its JSON is made once and written last, where decoders put the list.
+ * The flow's fields of a record without its line's bytes. A shared list of policy hits (sharedHitList) has its JSON
+ * made once, written last, where the decoder that shares lists puts it.
  */
 function writeFlowFields(record: FlowRecord, out: RowBytes): void {
   const hits = record.observed_policies;
-  const shared = hits !== undefined && Object.isFrozen(hits);
+  const shared = hits !== undefined && isSharedHitList(hits);
   const fields = flowFields(record);
   if (shared) fields.observed_policies = undefined;
   out.add(JSON.stringify(fields).slice(0, -1));

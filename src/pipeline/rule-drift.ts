@@ -12,7 +12,7 @@ import type { PolicySourceKind } from '../policy/model.js';
 import { displayName } from '../engine/policy-name.js';
 import { PROFILE_TIER } from '../engine/profiles.js';
 import type { DirectionVerdict, Verdict } from '../engine/verdict.js';
-import { RULE_END_OF_TIER, RULE_UNKNOWN } from '../flows/policy-hits.js';
+import { isSharedHitList, RULE_END_OF_TIER, RULE_UNKNOWN } from '../flows/policy-hits.js';
 import type { FlowRecord, ObservedPolicyHit } from '../flows/record.js';
 
 export interface RuleDrift {
@@ -59,13 +59,10 @@ export function ruleDrift(record: FlowRecord, current: Verdict): RuleDrift | und
   return { observed: observed.observed[dv.direction], mismatch: dv.verdict === 'unknown' ? undefined : !sameDecider(observed, dv) };
 }
 
-/**
- * decidingHit of a list, made once for a frozen list: the lists decoders share between lines
- * (flows/decoders/calico.ts) are frozen, and a log names the same few lists on line after line.
- */
+/** decidingHit of a list, made once for a list decoders share between lines (sharedHitList). */
 const decidersOfShared = new WeakMap<readonly ObservedPolicyHit[], ObservedDecider | null>();
 function sharedDecidingHit(hits: readonly ObservedPolicyHit[]): ObservedDecider | undefined {
-  if (!Object.isFrozen(hits)) return decidingHit(hits);
+  if (!isSharedHitList(hits)) return decidingHit(hits);
   let decider = decidersOfShared.get(hits);
   if (decider === undefined) {
     decider = decidingHit(hits) ?? null;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DecodeFailure } from '../../src/flows/decode-result.js';
 import { createDecoder } from '../../src/flows/decoders/calico.js';
+import { isSharedHitList } from '../../src/flows/policy-hits.js';
+import type { FlowRecord } from '../../src/flows/record.js';
 import { decodeAll, fixture, plain } from './helpers.js';
 
 const T = Date.UTC(2025, 10, 23, 10, 0, 0);
@@ -130,13 +132,13 @@ describe('calico decoder: bad records', () => {
     expect(pending!.map((h) => (h as { set: string }).set)).toEqual(['pending', 'pending']);
   });
 
-  it('shares one frozen list between lines naming the same hits, and only between them', () => {
+  it('shares one list (sharedHitList) between lines naming the same hits, and only between them', () => {
     const hits = (policies: Record<string, string[]>) =>
-      (decoder.decode(JSON.stringify({ ...base, policies }), pos) as { observed_policies: readonly unknown[] }).observed_policies;
+      (decoder.decode(JSON.stringify({ ...base, policies }), pos) as FlowRecord).observed_policies!;
     const a = '0|default|default.a|allow|0';
     const b = '1|default|default.b|deny|1';
     const first = hits({ enforced_policies: [a, b] });
-    expect(Object.isFrozen(first)).toBe(true);
+    expect(isSharedHitList(first)).toBe(true);
     expect(hits({ enforced_policies: [a, b] })).toBe(first);
     // The same texts in another set, split otherwise between sets, or fewer of them make other lists; the legacy
     // list of the same texts reads as the same enforced hits.

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { decodeFlowSource, newDecodeStats } from '../../src/flows/decode.js';
+import { isSharedHitList } from '../../src/flows/policy-hits.js';
 import type { DecodedFlow } from '../../src/flows/record.js';
 import { Auditor } from '../../src/pipeline/audit.js';
 import { loadAuditContext } from '../../src/pipeline/context.js';
@@ -79,7 +80,7 @@ describe('JSONL rows: the input line as given versus the record serialised again
 
   it('writes a policy-hit list that lines share (Calico) as it writes one of its own', async () => {
     const calico = await decodeText(readFileSync('fixtures/flows/calico/flows.jsonl', 'utf8').repeat(2), 'calico');
-    const shared = calico.filter((f) => f.record.observed_policies !== undefined && Object.isFrozen(f.record.observed_policies));
+    const shared = calico.filter((f) => f.record.observed_policies !== undefined && isSharedHitList(f.record.observed_policies));
     expect(shared.length).toBeGreaterThan(4);
     for (const o of auditor.auditBatch(shared)) {
       const own = { ...o.flow.record, observed_policies: [...o.flow.record.observed_policies!] };

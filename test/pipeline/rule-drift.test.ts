@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Decider, DirectionVerdict, FinalVerdict, Verdict } from '../../src/engine/verdict.js';
-import { goldmaneHit, parseCalicoPolicyHit } from '../../src/flows/policy-hits.js';
+import { goldmaneHit, parseCalicoPolicyHit, sharedHitList } from '../../src/flows/policy-hits.js';
 import type { FlowRecord, ObservedPolicyHit } from '../../src/flows/record.js';
 import { ruleDrift } from '../../src/pipeline/rule-drift.js';
 
@@ -113,14 +113,14 @@ describe('rule drift: the deciding hit of a flow log against the current view', 
     expect(ruleDrift(flow('dst', observed), DB_RULE_0)?.mismatch).toBe(false);
   });
 
-  it('reads a shared (frozen) list as a list of its own, in each direction and against each verdict', () => {
-    const shared = Object.freeze(hits('0|security|security.pass|pass|0', '1|default|prod/knp.default.db|allow|0'));
+  it('reads a shared list as a list of its own, in each direction and against each verdict', () => {
+    const shared = sharedHitList(hits('0|security|security.pass|pass|0', '1|default|prod/knp.default.db|allow|0'));
     const egressDb = decided('egress', 'allow', rule('default', 'prod/knp.default.db', 0, 'Allow'));
     for (const [reporter, verdict] of [['dst', DB_RULE_0], ['src', egressDb], ['dst', egressDb], ['dst', DB_RULE_0]] as const) {
       expect(ruleDrift(flow(reporter, shared), verdict)).toEqual(ruleDrift(flow(reporter, [...shared]), verdict));
     }
     expect(ruleDrift(flow('src', shared), egressDb)).toEqual({ observed: 'egress=allow@default/prod/knp.default.db#0', mismatch: false });
-    expect(ruleDrift(flow('dst', Object.freeze(hits('0|security|security.pass|pass|0'))), DB_RULE_0)).toBeUndefined();
+    expect(ruleDrift(flow('dst', sharedHitList(hits('0|security|security.pass|pass|0'))), DB_RULE_0)).toBeUndefined();
   });
 
   it('compares nothing for a staged (pending) hit, Pass hits alone, a missing reporter or a policy of Cilium', () => {

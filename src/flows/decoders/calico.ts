@@ -1,7 +1,7 @@
 import { DecodeFailure, SkippedLine } from '../decode-result.js';
 import { labelsFromList } from '../labels.js';
 import { normaliseRecord } from '../normalise.js';
-import { byIndex, parseCalicoPolicyHit } from '../policy-hits.js';
+import { byIndex, parseCalicoPolicyHit, sharedHitList } from '../policy-hits.js';
 import type { ObservedPolicyHit } from '../record.js';
 import type { FlowDecoder } from './types.js';
 import { CALICO_TYPE_KIND, counterSum, isBlank, objectField, parseObject, present, setName, SIDE_FIELDS } from './json-line.js';
@@ -124,8 +124,7 @@ const REMEMBERED = 1 << 12;
 /**
  * Policy hits by their text, and whole lists of them by their texts: a log names the same few policies on line
  * after line. Hits are never changed after parsing (readonly, validated in place), so lines share one per (text,
- * set); a list is frozen and shared by the lines that name the same hits, which lets result rows write its JSON
- * once (pipeline/output-row.ts).
+ * set), and lines that name the same hits share one list (sharedHitList).
  */
 class HitLists {
   private readonly bySet: Record<ObservedPolicyHit['set'], Map<string, ObservedPolicyHit | string>> = {
@@ -161,7 +160,7 @@ class HitLists {
         hits.push(hit);
       }
     }
-    return Object.freeze(byIndex(hits));
+    return sharedHitList(byIndex(hits));
   }
 
   private parse(text: string, set: ObservedPolicyHit['set']): ObservedPolicyHit | string {
