@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { execFile } from 'node:child_process';
+import { parseRuleColumn } from '../engine/format.js';
 import type { WorkloadDir } from './workload.js';
 
 const run = promisify(execFile);
@@ -32,22 +33,37 @@ export async function ensureCalicoFlows(w: WorkloadDir, change: string, count: n
   }
   const canonical = join(w.dir, `canonical-${count}.jsonl`);
   const rows = join(w.dir, `rows-${count}.jsonl`);
-  await run('bash', ['-c', `head -n ${count} "$0" > "$1"`, w.flows, canonical]);
+  await writeLines(canonical, firstLines(w.flows, count));
   await run('node', [
     'bin/flowaudit', 'replay', '--flows', canonical, '--policies', w.policies, '--inventory', w.inventory,
     '--change', change, '--out', rows, '--dead-letters', '/dev/null',
   ], { maxBuffer: 64 << 20 });
-  const out = createWriteStream(path);
-  for await (const line of createInterface({ input: createReadStream(rows), crlfDelay: Infinity })) {
-    if (line === '') continue;
-    if (!out.write(`${JSON.stringify(calicoLine(JSON.parse(line) as ResultRow))}\n`)) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
+  await writeLines(path, calicoLines(rows));
   await rm(canonical);
   await rm(rows);
   await writeFile(ready, '');
   return path;
+}
+
+async function* firstLines(path: string, count: number): AsyncGenerator<string> {
+  let n = 0;
+  for await (const line of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
+    if (n++ === count) break;
+    yield line;
+  }
+}
+
+async function* calicoLines(rowsPath: string): AsyncGenerator<string> {
+  for await (const line of createInterface({ input: createReadStream(rowsPath), crlfDelay: Infinity })) {
+    if (line !== '') yield JSON.stringify(calicoLine(JSON.parse(line) as ResultRow));
+  }
+}
+
+async function writeLines(path: string, lines: AsyncIterable<string>): Promise<void> {
+  const out = createWriteStream(path);
+  for await (const line of lines) if (!out.write(`${line}\n`)) await once(out, 'drain');
+  out.end();
+  await once(out, 'finish');
 }
 
 interface ResultRow {
@@ -113,16 +129,18 @@ function endpoint(side: 'source' | 'dest', key: string | undefined): Record<stri
  * deny).
  */
 function loggedHit(rule: string, direction: 'ingress' | 'egress'): { hit: string; action: string } | undefined {
-  const token = rule.split('; ').find((t) => t.startsWith(`${direction}=`));
-  const m = token === undefined ? null : /^\w+=(allow|deny)@(.+)$/.exec(token);
-  if (m === null) return undefined;
-  const [, action, where] = m as unknown as [string, string, string];
-  if (where.startsWith('(profile)/')) {
-    const profile = where.slice('(profile)/'.length);
-    return { hit: `0|__PROFILE__|__PROFILE__.${profile}|${action}|0`, action };
+  const token = parseRuleColumn(rule)?.find((t) => t.direction === direction);
+  if (token === undefined || token.verdict === 'unknown') return undefined;
+  const action = token.verdict;
+  if (token.where.startsWith(PROFILE_WHERE)) {
+    // A pod's namespace profile (`(profile)/kns.prod`), or a rule of a host endpoint's profile (`(profile)/edge#2`).
+    const profile = token.policy ?? token.where.slice(PROFILE_WHERE.length);
+    return { hit: `0|__PROFILE__|__PROFILE__.${profile}|${action}|${token.rule ?? 0}`, action };
   }
-  const p = /^([^/(][^/]*)\/(.+)#(\d+|\(end-of-tier\))$/.exec(where);
-  if (p === null) return undefined;
-  const [, tier, policy, index] = p as unknown as [string, string, string, string];
-  return { hit: `0|${tier}|${policy}|${action}|${index === '(end-of-tier)' ? -1 : index}`, action };
+  if (token.tier === undefined || token.policy === undefined) return undefined;
+  // A token with a tier and policy but no rule index is an end-of-tier drop (rule -1 in Calico's text).
+  return { hit: `0|${token.tier}|${token.policy}|${action}|${token.rule ?? -1}`, action };
 }
+
+/** How the rule column names a profile's decision (engine/format.ts). */
+const PROFILE_WHERE = '(profile)/';
