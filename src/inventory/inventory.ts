@@ -124,8 +124,8 @@ export class Inventory implements ClusterView {
     const ip = side === 'src' ? record.src_ip : record.dst_ip;
     const address = v4 ?? ipv4NumberOf(ip);
     // The commonest case reads nothing else of the record: an IPv4 address an endpoint held at the time.
-    const holder = address >= 0 ? this.holderOfV4(address, record.time, record.end_time) : undefined;
     const { time, end_time: end } = record;
+    const holder = address >= 0 ? this.holderOfV4(address, time, end) : undefined;
     if (holder !== undefined) {
       const labels = side === 'src' ? record.src_labels : record.dst_labels;
       const name = side === 'src' ? record.src_name : record.dst_name;
@@ -257,9 +257,10 @@ export class Inventory implements ClusterView {
         if (peer.endpoint.kind === 'pod') pods.push(peer.endpoint);
       }
     }
-    // hostNetwork pods are no workload endpoints: Calico logs their traffic as the host's.
-    const shape = pods.length === 0 || pods.some((p) => p.hostNetwork) ? undefined : policyKey(pods[0]!);
-    const group = shape !== undefined && pods.every((p) => policyKey(p) === shape) ? this.groupOf(pods, nameAggr, shape) : null;
+    // One shape, and no hostNetwork pod (no workload endpoint: Calico logs its traffic as the host's).
+    const shapes = new Set(pods.map(policyKey));
+    const shape = shapes.size === 1 && !pods.some((p) => p.hostNetwork) ? [...shapes][0]! : undefined;
+    const group = shape === undefined ? null : this.groupOf(pods, nameAggr, shape);
     this.groupsAt.set(at, group);
     return group ?? undefined;
   }
