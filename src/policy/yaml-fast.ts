@@ -85,6 +85,8 @@ class DocumentReader {
     if (tag !== null && tag !== '?' && tag !== CORE_SCALAR_TAG) throw new Declined();
     const isCollection = kind === 'mapping' || kind === 'sequence';
     if (anchor !== null) {
+      // `&d: e` names its anchor `d:` for both parsers, and yaml warns that it is ambiguous: left to yaml to say.
+      if (anchor.endsWith(':')) throw new Declined();
       const at = contentStart(input, start);
       // yaml resolves an alias to the anchor written last before it, js-yaml to the node completed last: they
       // differ when one anchor name marks a node and a node inside it.

@@ -133,6 +133,8 @@ describe('what the fast path declines, and why', () => {
     ['a tag', 'a: !!str 1\n', [{ a: '1' }]],
     ['an unknown tag', 'a: !Ref x\n', 'Unresolved tag: !Ref'],
     ['an anchored compact mapping', 'k: &a x: y\n', 'Nested mappings are not allowed in compact mappings'],
+    // Found by the law below (an `&` dropped into the demo's monitoring.yaml): yaml warns, js-yaml says nothing.
+    ['an anchor name ending in a colon', 'a: { b: c, &d: e }\n', 'Anchor ending in : is ambiguous'],
     ['one anchor name on a node and a node inside it', 'a: &x\n  b: &x {c: 1}\nd: *x\n', [{ a: { b: { c: 1 } }, d: { c: 1 } }]],
     ['an alias inside the node it names', 'a: &x\n  b: *x\n', 'alias *x is inside the node it names'],
     ['a duplicate key', 'a: 1\na: 2\n', 'Map keys must be unique'],
