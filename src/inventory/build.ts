@@ -24,6 +24,12 @@ export interface InventoryOptions {
    * valid from their `creationTimestamp` to their `deletionTimestamp`.
    */
   readonly snapshotTimes?: ReadonlyMap<string, number>;
+  /**
+   * The pod label keys the policies read (policy/label-keys.ts endpointLabelKeys): pods an aggregated name stands
+   * for that differ only in other labels (a StatefulSet's pod-name label) decide alike. Without it every label
+   * counts.
+   */
+  readonly labelKeysRead?: ReadonlySet<string>;
 }
 
 /** Endpoint ids are process-wide, so that endpoints of two inventories never share a cache key. */
@@ -107,6 +113,7 @@ export function buildInventory(resources: readonly RawResource[], options: Inven
     services: serviceVersionsOf(slices),
     diagnostics: diagnostics.sort(compareDiagnostics),
     nextId,
+    labelKeysRead: options.labelKeysRead,
   });
 }
 

@@ -62,10 +62,12 @@ export interface PodEndpoint extends EndpointBase {
 /**
  * What policy reads of a pod, as a string: equal keys mean equal namespace, service account, labels, named ports
  * and profiles, so the pods are decided alike (namespace and service-account labels follow from their names under
- * one ClusterView). The engine's endpoint classes key by it; resolution groups the pods of an aggregated name by it.
+ * one ClusterView). The engine's endpoint classes key by it; resolution groups the pods of an aggregated name by it,
+ * counting only `labelKeys` (the label keys the policies read) when given.
  */
-export function policyKey(e: PodEndpoint): string {
+export function policyKey(e: PodEndpoint, labelKeys?: ReadonlySet<string>): string {
   const labels = Object.keys(e.labels)
+    .filter((k) => labelKeys === undefined || labelKeys.has(k))
     .sort()
     .map((k) => [k, e.labels[k]]);
   const ports = e.namedPorts.map((p) => [p.name, p.port, p.protocol]);

@@ -40,6 +40,8 @@ export interface InventoryIndexes {
   readonly services: ReadonlyMap<string, readonly ServiceVersion[]>;
   readonly diagnostics: readonly Diagnostic[];
   readonly nextId: () => number;
+  /** InventoryOptions.labelKeysRead: the labels that tell the pods of an aggregated name apart; undefined: all. */
+  readonly labelKeysRead: ReadonlySet<string> | undefined;
 }
 
 export type { EndpointPeer } from './peers.js';
@@ -258,7 +260,7 @@ export class Inventory implements ClusterView {
       }
     }
     // One shape, and no hostNetwork pod (no workload endpoint: Calico logs its traffic as the host's).
-    const shapes = new Set(pods.map(policyKey));
+    const shapes = new Set(pods.map((p) => policyKey(p, this.ix.labelKeysRead)));
     const shape = shapes.size === 1 && !pods.some((p) => p.hostNetwork) ? [...shapes][0]! : undefined;
     const group = shape === undefined ? null : this.groupOf(pods, nameAggr, shape);
     this.groupsAt.set(at, group);
@@ -281,6 +283,8 @@ export class Inventory implements ClusterView {
         id: this.ix.nextId(),
         key: `pods:${pod.namespace}/${nameAggr}`,
         name: nameAggr,
+        // What the pods share: labels that differ between them are ones no policy reads.
+        labels: commonLabels(pods),
         ips,
         // Pods under one name may run on any node.
         node: '',
@@ -353,4 +357,12 @@ export class Inventory implements ClusterView {
     }
     return peer;
   }
+}
+
+/** The labels (key and value) every pod has. */
+function commonLabels(pods: readonly PodEndpoint[]): Labels {
+  const [first, ...rest] = pods;
+  const common: Record<string, string> = {};
+  for (const [k, v] of Object.entries(first!.labels)) if (rest.every((p) => p.labels[k] === v)) common[k] = v;
+  return common;
 }

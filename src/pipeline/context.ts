@@ -8,6 +8,7 @@ import { buildInventory } from '../inventory/build.js';
 import type { Inventory } from '../inventory/inventory.js';
 import { parseInventoryArg, snapshotTimes } from '../inventory/snapshot-arg.js';
 import { diagnostic, formatDiagnostic, type Diagnostic } from '../policy/diagnostics.js';
+import { endpointLabelKeys } from '../policy/label-keys.js';
 import { loadResources, type LoadResult } from '../policy/load.js';
 import { setContent } from '../policy/content.js';
 import type { PolicySet } from '../policy/model.js';
@@ -70,6 +71,8 @@ export async function loadAuditContext(sources: AuditSources): Promise<AuditCont
   ];
   const inventory = buildInventory([...base.inventory, ...(second?.inventory ?? []), ...snapshots.flatMap((s) => s!.inventory)], {
     snapshotTimes: snapshotTimes(inventoryArgs),
+    // Read from every policy loaded, staged and replaced ones too: a key too many only groups fewer pods.
+    labelKeysRead: endpointLabelKeys([base.policySet, ...(second ? [second.policySet] : [])]),
   });
   diagnostics.push(...inventory.diagnostics);
   const current = currentView(base.policySet);

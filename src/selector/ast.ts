@@ -108,6 +108,27 @@ export function canonicalText(node: SelectorNode): string {
   }
 }
 
+/** The label keys a selector reads, each once, in the order it names them; none for `all()` and `global()`. */
+export function labelKeys(node: SelectorNode): string[] {
+  const keys = new Set<string>();
+  const walk = (n: SelectorNode): void => {
+    switch (n.kind) {
+      case 'all':
+      case 'global':
+        return;
+      case 'not':
+        return walk(n.operand);
+      case 'and':
+      case 'or':
+        return n.operands.forEach(walk);
+      default:
+        keys.add(n.key);
+    }
+  };
+  walk(node);
+  return [...keys];
+}
+
 /** Strings have no escapes, so a value holding `"` can only be written in single quotes (ast.go does the same). */
 function quoted(value: string): string {
   return value.includes('"') ? `'${value}'` : `"${value}"`;

@@ -4,7 +4,7 @@
  * Selectors are interned: every text is parsed once, and texts with the same canonical form (`""`, `all()`,
  * ` ( all() ) `) share one Selector object, compiled once (libcalico-go `selector.Normalise` / `UniqueID`).
  */
-import { canonicalText } from './ast.js';
+import { canonicalText, labelKeys } from './ast.js';
 import { compileSelector } from './compile.js';
 import { parseSelectorText } from './parser.js';
 import type { Selector } from './types.js';
@@ -27,6 +27,7 @@ export function parseSelector(text: string): Selector {
       canonical,
       isAll: canonical === 'all()',
       isGlobal: canonical === 'global()',
+      labelKeys: Object.freeze(labelKeys(node)),
       matches: compileSelector(node),
     });
     byCanonicalText.set(canonical, selector);

@@ -15,5 +15,7 @@ export interface Selector {
    * "non-namespaced peers" (global network sets, host endpoints) instead of a namespace match.
    */
   readonly isGlobal: boolean;
+  /** The label keys it reads (`has(k)`, `k == v`, `k in {...}`...): labels outside them never change a match. */
+  readonly labelKeys: readonly string[];
   matches(labels: Labels): boolean;
 }

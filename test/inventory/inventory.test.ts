@@ -368,6 +368,26 @@ describe('aggregated pod names (Calico aggregation by prefix: no names, no addre
     expect(describePeer(side(aggr, start, end))).toBe('unresolved no-address');
   });
 
+  it('decides pods that differ only in labels no policy reads as one (labelKeysRead: a StatefulSet, a canary)', () => {
+    const reading = (...keys: string[]) => {
+      const inv = buildInventory(loaded.inventory, { labelKeysRead: new Set(keys) });
+      return (aggr: string) => inv.resolve(flow({ time: at('09:30'), src_namespace: 'shop', src_name_aggr: aggr, src_kind: 'pod' }), 'src');
+    };
+    const appOnly = reading('app');
+    const db = endpointOf(appOnly('db-*'));
+    expect(db).toMatchObject({ key: 'pods:shop/db-*', serviceAccount: 'api', node: '' });
+    // The group carries what the pods share: not the pod-name label, which differs and no policy reads.
+    expect(db.labels).toMatchObject({ app: 'db', 'projectcalico.org/namespace': 'shop' });
+    expect(db.labels).not.toHaveProperty('statefulset.kubernetes.io/pod-name');
+    expect(db.ips).toHaveLength(2);
+    expect(endpointOf(appOnly('api-*')).labels).not.toHaveProperty('track');
+    // A key the policies read still tells the pods apart; named ports and hostNetwork count whatever is read.
+    expect(describePeer(reading('app', 'statefulset.kubernetes.io/pod-name')('db-*'))).toBe('unresolved no-address');
+    expect(describePeer(reading('track')('api-*'))).toBe('unresolved no-address');
+    expect(describePeer(appOnly('web-*'))).toBe('unresolved no-address');
+    expect(describePeer(appOnly('exporter-*'))).toBe('unresolved no-address');
+  });
+
   it('goes to the labels a record gives when the pods differ, and leaves exact names and addresses first', () => {
     expect(endpointOf(side('db-*', '09:30', undefined, { src_labels: { app: 'db' } })).key).toMatch(/^synthetic:shop\//);
     expect(endpointOf(side('api-*', '09:30', undefined, { src_name: 'api-6c4e-ddddd' })).key).toBe('pod:shop/api-6c4e-ddddd');
