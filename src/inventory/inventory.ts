@@ -13,7 +13,7 @@ import { TimeWindows } from './windows.js';
 export const UNRESOLVED = {
   /** The flow names an endpoint the inventory does not hold at the flow's time, and gives no IP or labels. */
   notFound: 'endpoint-not-found',
-  /** No IP and nothing that identifies an endpoint: a network or network-set peer, an aggregated name whose pods differ or are unknown. */
+  /** No IP and nothing that identifies an endpoint: a network or network-set peer, an aggregated name whose pods policy tells apart, or none. */
   noAddress: 'no-address',
 } as const;
 
@@ -242,9 +242,10 @@ export class Inventory implements ClusterView {
    * The pods an aggregated name (`web-7d4f9c-*`: Calico's aggregation by pod prefix, which drops names and IPs)
    * stands for, as one endpoint: the pods of the namespace whose names start with the prefix, in their states at
    * the flow's time (during its interval, for a record with an end time). Only when they all agree on what policy
-   * reads of a pod (labels, service account, named ports, profiles; the pods of one ReplicaSet do) does one
-   * endpoint decide for them all; pods that differ (a StatefulSet's, by their pod-name label) or none leave the
-   * side undecided here. The side has no address of its own (the flow's IP was dropped); see groupOf.
+   * reads of a pod (service account, named ports, profiles, and the labels under `labelKeysRead`: a ReplicaSet's
+   * pods do, and a StatefulSet's unless a policy reads their pod-name label) does one endpoint decide for them all;
+   * pods that differ, or none, leave the side undecided here. The side has no address of its own (the flow's IP
+   * was dropped); see groupOf.
    */
   private podGroup(namespace: string, nameAggr: string, time: number | undefined, end: number | undefined): EndpointPeer | undefined {
     const star = nameAggr.indexOf('*');

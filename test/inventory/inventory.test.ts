@@ -358,7 +358,7 @@ describe('aggregated pod names (Calico aggregation by prefix: no names, no addre
 
   it.each([
     ['api-*', '09:30', undefined, 'the prefix takes in a canary of other labels'],
-    ['db-*', '09:30', undefined, "a StatefulSet's pods differ by their pod-name label"],
+    ['db-*', '09:30', undefined, "a StatefulSet's pods differ by their pod-name label, and without labelKeysRead every label counts"],
     ['web-*', '09:30', undefined, 'named ports differ'],
     ['exporter-*', '09:30', undefined, 'hostNetwork pods are the host'],
     ['api-9x9x-*', '09:30', undefined, 'no pod has the name'],
