@@ -8,9 +8,12 @@
  * fakes).
  */
 import type { Logger } from 'pino';
+import { FINAL_VERDICTS, type FinalVerdict } from '../engine/verdict.js';
 import type { Auditor } from '../pipeline/audit.js';
 import { actionDrift, countComparison, newComparisons, type Comparisons } from '../pipeline/classify.js';
+import { KeyCounts } from '../pipeline/key-counts.js';
 import type { Outcome } from '../pipeline/outcome.js';
+import { CHANGE_CLASSES, type ChangeClass } from '../pipeline/result.js';
 import type { RunStamp } from '../pipeline/result-row.js';
 import { DecodeFailure } from '../flows/decode-result.js';
 import { deadLetter } from '../flows/dead-letter.js';
@@ -90,9 +93,9 @@ interface BatchTally {
   readonly flows: number;
   readonly skipped: Readonly<Record<string, number>>;
   readonly deadLetters: ReadonlyMap<string, number>;
-  readonly current: ReadonlyMap<string, number>;
-  readonly proposed: ReadonlyMap<string, number>;
-  readonly classes: ReadonlyMap<string, number>;
+  readonly current: Iterable<[FinalVerdict, number]>;
+  readonly proposed: Iterable<[FinalVerdict, number]>;
+  readonly classes: Iterable<[ChangeClass, number]>;
   /** Flows whose log gave an action (a rule), compared with the current view, and of them those that differ. */
   readonly observed: Readonly<Record<'action' | 'rule', Comparisons>>;
 }
@@ -251,18 +254,18 @@ const SLICE_RECORDS = 1000;
 class Tally {
   private flows = 0;
   private readonly skipped: Record<string, number> = {};
-  private readonly current = new Map<string, number>();
-  private readonly proposed = new Map<string, number>();
-  private readonly classes = new Map<string, number>();
+  private readonly current = new KeyCounts(FINAL_VERDICTS);
+  private readonly proposed = new KeyCounts(FINAL_VERDICTS);
+  private readonly classes = new KeyCounts(CHANGE_CLASSES);
   private readonly observed = { action: newComparisons(), rule: newComparisons() };
 
   add(outcomes: readonly Outcome[], skipped: Readonly<Record<string, number>>): void {
     this.flows += outcomes.length;
     for (const [reason, n] of Object.entries(skipped)) this.skipped[reason] = (this.skipped[reason] ?? 0) + n;
     for (const o of outcomes) {
-      one(this.current, o.current.verdict);
-      if (o.proposed !== undefined) one(this.proposed, o.proposed.verdict);
-      if (o.cls !== undefined) one(this.classes, o.cls);
+      this.current.add(o.current.verdict);
+      if (o.proposed !== undefined) this.proposed.add(o.proposed.verdict);
+      if (o.cls !== undefined) this.classes.add(o.cls);
       countComparison(this.observed.action, actionDrift(o.flow.record.action, o.current.verdict));
       countComparison(this.observed.rule, o.drift?.mismatch);
     }

@@ -4,7 +4,8 @@
  */
 import type { Direction } from '../policy/model.js';
 
-export type FinalVerdict = 'allow' | 'deny' | 'unknown';
+export const FINAL_VERDICTS = ['allow', 'deny', 'unknown'] as const;
+export type FinalVerdict = (typeof FINAL_VERDICTS)[number];
 
 /**
  * A rule of a policy: `policy` is the policy's display name (engine/policy-name.ts, Calico's flow-log naming, e.g.

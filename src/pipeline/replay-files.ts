@@ -7,8 +7,11 @@ import type { DeadLetterSink } from '../flows/dead-letter.js';
 import { decodeFlowSource, newDecodeStats, type DecodeStats } from '../flows/decode.js';
 import type { DecoderOptions, FlowFormat } from '../flows/decoders/index.js';
 import { countComparison, newComparisons, type Comparisons } from './classify.js';
+import { FINAL_VERDICTS, type FinalVerdict } from '../engine/verdict.js';
 import type { Auditor } from './audit.js';
+import { KeyCounts } from './key-counts.js';
 import type { Outcome } from './outcome.js';
+import { CHANGE_CLASSES, type ChangeClass } from './result.js';
 
 export interface OutcomeConsumer {
   write(batch: readonly Outcome[]): Promise<void> | void;
@@ -26,15 +29,15 @@ export interface ReplayInput {
 export interface ReplayTally {
   readonly decode: DecodeStats;
   flows: number;
-  readonly verdicts: Record<string, number>;
-  readonly classes: Record<string, number>;
+  readonly verdicts: KeyCounts<FinalVerdict>;
+  readonly classes: KeyCounts<ChangeClass>;
   mismatches: number;
   /** Flows whose log names the deciding rule, compared with the current view's (pipeline/rule-drift.ts). */
   readonly rules: Comparisons;
 }
 
 export function newReplayTally(): ReplayTally {
-  return { decode: newDecodeStats(), flows: 0, verdicts: {}, classes: {}, mismatches: 0, rules: newComparisons() };
+  return { decode: newDecodeStats(), flows: 0, verdicts: new KeyCounts(FINAL_VERDICTS), classes: new KeyCounts(CHANGE_CLASSES), mismatches: 0, rules: newComparisons() };
 }
 
 export async function replayFiles(
@@ -68,9 +71,8 @@ export async function replayFiles(
 export function countOutcomes(t: ReplayTally, outcomes: readonly Outcome[]): void {
   t.flows += outcomes.length;
   for (const o of outcomes) {
-    const v = o.current.verdict;
-    t.verdicts[v] = (t.verdicts[v] ?? 0) + 1;
-    if (o.cls !== undefined) t.classes[o.cls] = (t.classes[o.cls] ?? 0) + 1;
+    t.verdicts.add(o.current.verdict);
+    if (o.cls !== undefined) t.classes.add(o.cls);
     if (o.mismatch) t.mismatches++;
     countComparison(t.rules, o.drift?.mismatch);
   }

@@ -5,7 +5,8 @@
 import type { FinalVerdict } from '../engine/verdict.js';
 
 /** How the proposed set changes a flow's fate. `unknown` when either view could not decide. */
-export type ChangeClass = 'unchanged-allow' | 'unchanged-deny' | 'would-block' | 'would-allow' | 'unknown';
+export const CHANGE_CLASSES = ['unchanged-allow', 'unchanged-deny', 'would-block', 'would-allow', 'unknown'] as const;
+export type ChangeClass = (typeof CHANGE_CLASSES)[number];
 
 export interface ResultRow {
   /** Groups the rows of one replay or one daemon deployment. */

@@ -167,8 +167,8 @@ function summary(
   coverageLine: string | undefined,
 ): string {
   const parts = [`replayed ${t.flows} flows in ${seconds.toFixed(1)}s (${Math.round(t.flows / Math.max(seconds, 1e-3))}/s)`];
-  parts.push(Object.entries(t.verdicts).sort().map(([k, v]) => `${k} ${v}`).join(', '));
-  const classes = Object.entries(t.classes).sort().map(([k, v]) => `${k} ${v}`);
+  parts.push([...t.verdicts].sort().map(([k, v]) => `${k} ${v}`).join(', '));
+  const classes = [...t.classes].sort().map(([k, v]) => `${k} ${v}`);
   if (classes.length) parts.push(classes.join(', '));
   if (t.mismatches) parts.push(`${t.mismatches} disagree with the observed action`);
   if (t.rules.compared) parts.push(`${t.rules.differ} of ${t.rules.compared} decided by another rule than the log names`);
