@@ -1,3 +1,5 @@
+import { RangeViews } from './range-views.js';
+
 /**
  * Rows as the pieces they are made of, for a file written with writev: the input line's bytes where they were
  * read, the pieces rows share (endpoint and verdict columns, made once) as they are. Nothing is copied on the
@@ -6,22 +8,23 @@
  * they are until their write is done: lines keep their chunks, shared pieces never change.
  */
 export class PieceBatch {
-  private pieces: Buffer[] = [];
+  private pieces: Uint8Array[] = [];
+  private readonly ranges = new RangeViews();
 
   add(text: string): void {
     this.pieces.push(Buffer.from(text));
   }
 
   addBytes(bytes: Uint8Array): void {
-    this.pieces.push(bytes as Buffer);
+    this.pieces.push(bytes);
   }
 
   addRange(bytes: Buffer, start: number, end: number): void {
-    this.pieces.push(bytes.subarray(start, end));
+    this.pieces.push(this.ranges.view(bytes, start, end));
   }
 
   /** The pieces added since the last call, in order. */
-  take(): Buffer[] {
+  take(): Uint8Array[] {
     const taken = this.pieces;
     this.pieces = [];
     return taken;
