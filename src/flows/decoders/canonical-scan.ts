@@ -163,7 +163,10 @@ export class CanonicalScanner {
       if (bytes[i] === QUOTE) {
         const from = ++i;
         // A time is read where it stands: parseIsoTimeBytes checks each of its bytes, so none is a quote or escape.
-        i = id === Field.time || id === Field.end_time ? from + ISO_TIME_LENGTH : stringEnd(bytes, i, end);
+        // The other values read exactly (addresses, enumerations) need only their closing quote found: a byte
+        // that is no part of such a value (an escape, a control) fails its reader.
+        if (id === Field.time || id === Field.end_time) i = from + ISO_TIME_LENGTH;
+        else i = (READ_EXACTLY & (1 << id)) !== 0 ? quoteAt(bytes, i, end) : stringEnd(bytes, i, end);
         if (i < 0 || i >= end || bytes[i] !== QUOTE || !this.text(r, id, bytes, from, i)) return undefined;
         i++;
       } else {
@@ -307,6 +310,17 @@ function equal(bytes: Uint8Array, from: number, to: number, expected: Buffer): b
   if (to - from !== expected.length) return false;
   for (let i = 0; i < expected.length; i++) if (bytes[from + i] !== expected[i]) return false;
   return true;
+}
+
+/** Fields whose text reader accepts only the bytes of a few exact forms: digits and dots, or one of a few words. */
+const READ_EXACTLY =
+  (1 << Field.src_ip) | (1 << Field.dst_ip) | (1 << Field.proto) | (1 << Field.action) | (1 << Field.reporter) |
+  (1 << Field.src_kind) | (1 << Field.dst_kind);
+
+/** Index of the first quote from `i`, or -1. */
+function quoteAt(bytes: Uint8Array, i: number, end: number): number {
+  for (; i < end; i++) if (bytes[i] === QUOTE) return i;
+  return -1;
 }
 
 /** Index of the quote closing a string that starts at `i`; -1 when it holds an escape, a control or non-ASCII byte. */
