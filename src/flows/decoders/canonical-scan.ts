@@ -100,7 +100,7 @@ class RecentIpTexts {
     const slot = Math.imul(key ^ (key >>> 15), 0x2c1b3c6d) >>> (32 - IP_TEXT_BITS);
     const known = this.texts[slot];
     if (known !== undefined && this.addresses[slot] === key) return known;
-    const text = bytes.toString('latin1', from, to);
+    const text = latin1(bytes, from, to);
     this.addresses[slot] = key;
     this.texts[slot] = text;
     return text;
@@ -121,8 +121,9 @@ export class CanonicalScanner {
   /** The field of each key of the last line read, by place (-1: none yet); a line has at most one key per field. */
   private readonly keyOrder = new Int8Array(FIELD_NAMES.length).fill(-1);
 
-  /** The Buffer the last line lay in, and the memory it lies in: lines of one chunk share both. */
+  /** The Buffer the last line lay in, its memory, and where in it the Buffer starts: lines of one chunk share them. */
   private viewedBytes: Buffer | undefined;
+  private viewedAt = 0;
   private viewed: ArrayBufferLike | undefined;
   private view: DataView = new DataView(new ArrayBuffer(0));
   /** What `scan` returns, overwritten by each scan. */
@@ -134,7 +135,7 @@ export class CanonicalScanner {
    */
   scan(bytes: Buffer, start: number, end: number): ScannedLine | undefined {
     const view = this.viewOf(bytes);
-    const base = bytes.byteOffset;
+    const base = this.viewedAt;
     let i = start;
     if (bytes[i] !== OPEN || bytes[end - 1] !== CLOSE) return undefined;
     i++;
@@ -277,9 +278,11 @@ export class CanonicalScanner {
    * of a Kafka fetch (each a Buffer of its own over the fetch's memory), share it.
    */
   private viewOf(bytes: Buffer): DataView {
-    // The Buffer is compared first: reading `.buffer` calls into V8's runtime (about 370 instructions a line).
+    // The Buffer is compared first: reading `.buffer` calls into V8's runtime (about 370 instructions a line), and
+    // `.byteOffset` is a generic property lookup in this code.
     if (bytes === this.viewedBytes) return this.view;
     this.viewedBytes = bytes;
+    this.viewedAt = bytes.byteOffset;
     if (bytes.buffer !== this.viewed) {
       this.viewed = bytes.buffer;
       this.view = new DataView(bytes.buffer);
@@ -344,8 +347,14 @@ function oneOf<V extends string>(values: readonly V[], bytes: Uint8Array, from: 
   return undefined;
 }
 
+/**
+ * Buffer#toString, taken once: loaded from each line's Buffer, the method was a generic property lookup (optimised
+ * code calls V8's LoadIC for it).
+ */
+const toString = Buffer.prototype.toString;
+
 function latin1(bytes: Buffer, from: number, to: number): string {
-  return bytes.toString('latin1', from, to);
+  return toString.call(bytes, 'latin1', from, to);
 }
 
 /** Sets a field that takes a whole number in its range; false otherwise. */
