@@ -45,7 +45,9 @@ export async function* decodeFlowLines(
     decoder ??= detectDecoder(batch, options);
     // A batch of blank or oversized lines only tells nothing yet; any decoder skips blanks the same way.
     const current = decoder ?? createDecoder('canonical');
-    const flows: DecodedFlow[] = [];
+    // Sized once (most lines decode): pushed onto from empty, the array copied itself nine times a batch.
+    const flows = new Array<DecodedFlow>(batch.length);
+    let decoded = 0;
     const letters: DeadLetter[] = [];
     for (const l of batch) {
       const pos = { kind: 'file', file, line: l.line } as const;
@@ -57,7 +59,7 @@ export async function* decodeFlowLines(
       }
       const scanned = current.scan?.(l.bytes, l.start, l.end);
       if (scanned !== undefined) {
-        flows.push(decodedFlow(scanned.record, pos, l, scanned));
+        flows[decoded++] = decodedFlow(scanned.record, pos, l, scanned);
         continue;
       }
       const text = l.text;
@@ -66,9 +68,10 @@ export async function* decodeFlowLines(
       else if (out instanceof DecodeFailure) {
         letters.push(deadLetter(pos, out, text));
         stats.deadLetters.add(out.reason);
-      } else flows.push(decodedFlow(out, pos, current.verbatim === true ? l : undefined));
+      } else flows[decoded++] = decodedFlow(out, pos, current.verbatim === true ? l : undefined);
     }
-    stats.decoded += flows.length;
+    flows.length = decoded;
+    stats.decoded += decoded;
     if (letters.length > 0) await options.deadLetters.write(letters);
     if (flows.length > 0) yield flows;
   }
