@@ -10,20 +10,15 @@ export class KeyCounts<K extends string> implements Iterable<[K, number]> {
     this.counts = keys.map(() => 0);
   }
 
-  add(key: K, n = 1): void {
+  add(key: K): void {
     const keys = this.keys;
     for (let i = 0; i < keys.length; i++) {
       if (keys[i] === key) {
-        this.counts[i]! += n;
+        this.counts[i]!++;
         return;
       }
     }
     throw new Error(`KeyCounts: ${key} is none of ${keys.join(', ')}`);
-  }
-
-  get(key: K): number {
-    const i = this.keys.indexOf(key);
-    return i < 0 ? 0 : this.counts[i]!;
   }
 
   /** The keys counted at least once, with their counts, in the order the set lists them. */

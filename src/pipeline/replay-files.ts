@@ -3,11 +3,11 @@
  * batch) → sinks. Streaming end to end: one batch of lines in memory at a time, and every sink awaited per batch.
  */
 import type { Readable } from 'node:stream';
+import { FINAL_VERDICTS, type FinalVerdict } from '../engine/verdict.js';
 import type { DeadLetterSink } from '../flows/dead-letter.js';
 import { decodeFlowSource, newDecodeStats, type DecodeStats } from '../flows/decode.js';
 import type { DecoderOptions, FlowFormat } from '../flows/decoders/index.js';
 import { countComparison, newComparisons, type Comparisons } from './classify.js';
-import { FINAL_VERDICTS, type FinalVerdict } from '../engine/verdict.js';
 import type { Auditor } from './audit.js';
 import { KeyCounts } from './key-counts.js';
 import type { Outcome } from './outcome.js';
