@@ -1,7 +1,8 @@
 /**
  * Counts over a closed set of keys (verdicts, change classes), kept by the key's place in the set. Replay and the
  * daemon count every flow: a count kept in a Map, or in a plain object under a varying key (V8's megamorphic
- * path), costs several hundred instructions a flow, a search of a few keys a handful.
+ * path), costs several hundred instructions a flow, a search of a few keys a handful. (ReasonCounts, in
+ * flows/dead-letter.ts, counts reasons as they come, once per dead letter or skipped line.)
  */
 export class KeyCounts<K extends string> implements Iterable<[K, number]> {
   private readonly counts: number[];

@@ -1,4 +1,4 @@
-import { RangeViews } from './range-views.js';
+import { BufferMemory } from '../flows/buffer-memory.js';
 
 /**
  * Rows as the pieces they are made of, for a file written with writev: the input line's bytes where they were
@@ -14,7 +14,7 @@ export class PieceBatch {
    */
   private readonly pieces: Uint8Array[] = [];
   private count = 0;
-  private readonly ranges = new RangeViews();
+  private readonly memory = new BufferMemory();
 
   add(text: string): void {
     this.pieces[this.count++] = Buffer.from(text);
@@ -25,7 +25,7 @@ export class PieceBatch {
   }
 
   addRange(bytes: Buffer, start: number, end: number): void {
-    this.pieces[this.count++] = this.ranges.view(bytes, start, end);
+    this.pieces[this.count++] = this.memory.view(bytes, start, end);
   }
 
   /**

@@ -4,14 +4,14 @@
  * then encodes it), and a fresh buffer per batch costs page faults on memory never touched before; a reused one
  * stays in the CPU caches.
  */
-import { RangeViews } from './range-views.js';
+import { BufferMemory } from '../flows/buffer-memory.js';
 
 const INITIAL_BYTES = 256 * 1024;
 
 export class Utf8Batch {
   private buffer = Buffer.allocUnsafe(INITIAL_BYTES);
   private used = 0;
-  private readonly ranges = new RangeViews();
+  private readonly memory = new BufferMemory();
 
   add(text: string): void {
     // UTF-8 needs at most 3 bytes per UTF-16 unit (a surrogate pair: 4 bytes for 2 units).
@@ -29,7 +29,7 @@ export class Utf8Batch {
   /** `bytes[start, end)` (a line as it was read). */
   addRange(bytes: Buffer, start: number, end: number): void {
     this.reserve(end - start);
-    this.buffer.set(this.ranges.view(bytes, start, end), this.used);
+    this.buffer.set(this.memory.view(bytes, start, end), this.used);
     this.used += end - start;
   }
 

@@ -7,6 +7,7 @@
  * (JSON.parse, then normaliseRecord), which also names the mistake: this is a subset of canonical JSON read the
  * same way, never a second grammar (test/flows/canonical-scan.test.ts compares the two on many mutated lines).
  */
+import { BufferMemory } from '../buffer-memory.js';
 import { ipv4NumberOfBytes } from '../ip.js';
 import { carriesPorts, protocolName } from '../protocol.js';
 import type { FlowRecord } from '../record.js';
@@ -121,9 +122,8 @@ export class CanonicalScanner {
   /** The field of each key of the last line read, by place (-1: none yet); a line has at most one key per field. */
   private readonly keyOrder = new Int8Array(FIELD_NAMES.length).fill(-1);
 
-  /** The Buffer the last line lay in, its memory, and where in it the Buffer starts: lines of one chunk share them. */
-  private viewedBytes: Buffer | undefined;
-  private viewedAt = 0;
+  /** Where the last line's Buffer lies; lines of one chunk share it. */
+  private readonly memory = new BufferMemory();
   private viewed: ArrayBufferLike | undefined;
   private view: DataView = new DataView(new ArrayBuffer(0));
   /** What `scan` returns, overwritten by each scan. */
@@ -134,8 +134,9 @@ export class CanonicalScanner {
    * general way. The result is overwritten by the next scan.
    */
   scan(bytes: Buffer, start: number, end: number): ScannedLine | undefined {
-    const view = this.viewOf(bytes);
-    const base = this.viewedAt;
+    this.memory.locate(bytes);
+    const view = this.viewOf(this.memory.memory);
+    const base = this.memory.offset;
     let i = start;
     if (bytes[i] !== OPEN || bytes[end - 1] !== CLOSE) return undefined;
     i++;
@@ -274,18 +275,13 @@ export class CanonicalScanner {
   }
 
   /**
-   * A DataView of the memory `bytes` lie in, made once per ArrayBuffer: the lines of a file chunk, and the records
-   * of a Kafka fetch (each a Buffer of its own over the fetch's memory), share it.
+   * A DataView of `memory`, made once per ArrayBuffer: the lines of a file chunk, and the records of a Kafka fetch
+   * (each a Buffer of its own over the fetch's memory), share it.
    */
-  private viewOf(bytes: Buffer): DataView {
-    // The Buffer is compared first: reading `.buffer` calls into V8's runtime (about 370 instructions a line), and
-    // `.byteOffset` is a generic property lookup in this code.
-    if (bytes === this.viewedBytes) return this.view;
-    this.viewedBytes = bytes;
-    this.viewedAt = bytes.byteOffset;
-    if (bytes.buffer !== this.viewed) {
-      this.viewed = bytes.buffer;
-      this.view = new DataView(bytes.buffer);
+  private viewOf(memory: ArrayBufferLike): DataView {
+    if (memory !== this.viewed) {
+      this.viewed = memory;
+      this.view = new DataView(memory);
     }
     return this.view;
   }

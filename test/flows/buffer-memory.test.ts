@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { RangeViews } from '../../src/sinks/range-views.js';
+import { BufferMemory } from '../../src/flows/buffer-memory.js';
 
-describe('RangeViews', () => {
+describe('BufferMemory', () => {
   it('views the range of each Buffer it is given, wherever the Buffer lies in its memory', () => {
-    const views = new RangeViews();
+    const views = new BufferMemory();
     const memory = Buffer.from('..{"a":1}\n{"b":2}\n');
     const chunk = memory.subarray(2); // a Buffer that starts inside its memory, as pooled and sliced ones do
     const other = Buffer.from('xyz');
@@ -16,8 +16,20 @@ describe('RangeViews', () => {
 
   it('shares the memory, copying nothing', () => {
     const chunk = Buffer.from('{"a":1}');
-    const v = new RangeViews().view(chunk, 1, 4);
+    const v = new BufferMemory().view(chunk, 1, 4);
     chunk[1] = 0x27;
     expect(Buffer.from(v).toString()).toBe(`'a"`);
+  });
+
+  it('tells where each Buffer starts in the memory it shares with others (the records of a Kafka fetch)', () => {
+    const fetch = Buffer.from('{"a":1}{"b":2}');
+    const [first, second] = [fetch.subarray(0, 7), fetch.subarray(7)];
+    const m = new BufferMemory();
+    m.locate(second);
+    expect(m.memory).toBe(fetch.buffer);
+    expect(m.offset).toBe(fetch.byteOffset + 7);
+    m.locate(first);
+    expect(m.memory).toBe(fetch.buffer);
+    expect(m.offset).toBe(fetch.byteOffset);
   });
 });
