@@ -212,26 +212,40 @@ interface VerdictTails {
   readonly mismatch: Buffer;
 }
 
-const NO_PROPOSAL = {};
-const fragments = new WeakMap<Verdict, WeakMap<object, VerdictTails>>();
+/**
+ * A current verdict's tails, found with one lookup for most rows: `alone` for rows without a proposed view,
+ * `alike` for rows whose proposed view decides as the current one (audit then gives the same object); the other
+ * rows' by proposed verdict.
+ */
+interface TailsOf {
+  alone: VerdictTails | undefined;
+  alike: VerdictTails | undefined;
+  readonly byProposed: WeakMap<Verdict, VerdictTails>;
+}
+const fragments = new WeakMap<Verdict, TailsOf>();
 function verdictTails(current: Verdict, proposed: Verdict | undefined, cls: string | undefined): VerdictTails {
-  let byProposed = fragments.get(current);
-  if (byProposed === undefined) {
-    byProposed = new WeakMap();
-    fragments.set(current, byProposed);
+  let of = fragments.get(current);
+  if (of === undefined) {
+    of = { alone: undefined, alike: undefined, byProposed: new WeakMap() };
+    fragments.set(current, of);
   }
-  const key = proposed ?? NO_PROPOSAL;
-  let tails = byProposed.get(key);
+  if (proposed === undefined) return (of.alone ??= makeTails(current, undefined, cls));
+  if (proposed === current) return (of.alike ??= makeTails(current, proposed, cls));
+  let tails = of.byProposed.get(proposed);
   if (tails === undefined) {
-    const text = `,${JSON.stringify(decisionFields(current, proposed, cls)).slice(1, -1)}`;
-    tails = {
-      unobserved: Buffer.from(`${text}}\n`),
-      match: Buffer.from(`${text},"observed_mismatch":false}\n`),
-      mismatch: Buffer.from(`${text},"observed_mismatch":true}\n`),
-    };
-    byProposed.set(key, tails);
+    tails = makeTails(current, proposed, cls);
+    of.byProposed.set(proposed, tails);
   }
   return tails;
+}
+
+function makeTails(current: Verdict, proposed: Verdict | undefined, cls: string | undefined): VerdictTails {
+  const text = `,${JSON.stringify(decisionFields(current, proposed, cls)).slice(1, -1)}`;
+  return {
+    unobserved: Buffer.from(`${text}}\n`),
+    match: Buffer.from(`${text},"observed_mismatch":false}\n`),
+    mismatch: Buffer.from(`${text},"observed_mismatch":true}\n`),
+  };
 }
 
 /** One CSV record in the column order of `csvHeader(withProposal)`. */
