@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { deadLetterFile } from '../../src/flows/dead-letter.js';
 import { decodeFlowSource, newDecodeStats } from '../../src/flows/decode.js';
@@ -196,6 +197,16 @@ describe('canonical validation', () => {
   });
 });
 
+describe('positions', () => {
+  it('names the file and line of flows the byte scanner reads and of those that go the general way', async () => {
+    const scanned = '{"time":"2025-11-23T10:00:00.000Z","src_ip":"10.0.0.1","dst_ip":"10.0.0.2","dst_port":53,"proto":"UDP"}';
+    const general = '{"time":1763892000,"src_ip":"10.0.0.1","dst_ip":"10.0.0.2","dst_port":53,"proto":"UDP"}';
+    const { flows } = await decodeAll(Readable.from([Buffer.from(`${scanned}\n\n${general}\n${scanned}\n`)]), 'canonical', { file: 'in.jsonl' });
+    expect(flows.map((f) => f.json !== undefined)).toEqual([true, false, true]);
+    expect(flows.map((f) => f.pos)).toEqual([1, 3, 4].map((line) => ({ kind: 'file', file: 'in.jsonl', line })));
+  });
+});
+
 describe('a file mixing good and malformed lines: fixtures/flows/canonical/mixed.jsonl', () => {
   it('decodes every good line and dead-letters every bad one with its line number and reason', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'flowaudit-dl-'));
@@ -203,13 +214,13 @@ describe('a file mixing good and malformed lines: fixtures/flows/canonical/mixed
     const sink = deadLetterFile(dlPath);
     const stats = newDecodeStats();
     const file = fixture('canonical/mixed.jsonl');
-    const lines: number[] = [];
+    const positions: unknown[] = [];
     for await (const batch of decodeFlowSource(file, { file, format: 'canonical', deadLetters: sink, stats })) {
-      for (const f of batch) lines.push(f.pos.kind === 'file' ? f.pos.line : -1);
+      for (const f of batch) positions.push(f.pos);
     }
     await sink.close();
 
-    expect(lines).toEqual([1, 6, 15]);
+    expect(positions).toEqual([1, 6, 15].map((line) => ({ kind: 'file', file, line })));
     const letters = readFileSync(dlPath, 'utf8')
       .trim()
       .split('\n')
