@@ -79,16 +79,24 @@ export class VerdictCache {
 
   /** The verdict number cached for this flow, or MISS. */
   get(src: number, dst: number, flow: FlowRecord): number {
-    const slots = this.slots;
-    const at = this.slot(src, dst, protoPortKey(flow)) * STRIDE;
-    let v = MISS;
-    if (slots[at + PP] !== EMPTY) {
-      v = slots[at + VALUE]!;
-      if (v < 0) v = walk(this.dependents[-v - 1]!, flow, this.fieldValue);
-    }
+    const v = this.peek(src, dst, flow);
     if (v === MISS) this.misses++;
     else this.hits++;
     return v;
+  }
+
+  /** `get` without counting: a caller that looks again after a MISS counts the answer it keeps (countHit, get). */
+  peek(src: number, dst: number, flow: FlowRecord): number {
+    const slots = this.slots;
+    const at = this.slot(src, dst, protoPortKey(flow)) * STRIDE;
+    if (slots[at + PP] === EMPTY) return MISS;
+    const v = slots[at + VALUE]!;
+    return v < 0 ? walk(this.dependents[-v - 1]!, flow, this.fieldValue) : v;
+  }
+
+  /** Counts a hit that `peek` found. */
+  countHit(): void {
+    this.hits++;
   }
 
   set(src: number, dst: number, flow: FlowRecord, verdict: number, deps: number): void {

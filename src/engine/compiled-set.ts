@@ -91,6 +91,8 @@ export interface Explanation {
 export interface CompiledPolicySet {
   /** Egress at the source endpoint, ingress at the destination endpoint, combined (spec sections 1 and 4). */
   evaluate(flow: FlowRecord, src: Peer, dst: Peer): Verdict;
+  /** `out[i] = evaluate(flows[i].record, src[i], dst[i])` for each flow of a batch, in order; faster. */
+  evaluateBatch(flows: readonly { readonly record: FlowRecord }[], src: readonly Peer[], dst: readonly Peer[], out: Verdict[]): void;
   /** The same evaluation with a trace of how each direction was decided; bypasses the cache. */
   explain(flow: FlowRecord, src: Peer, dst: Peer): Explanation;
   /** Which policies apply to the endpoint in that direction, tier by tier in evaluation order. */
@@ -104,6 +106,9 @@ export interface CompiledPolicySet {
   listPolicies(): readonly ListedPolicy[];
   cacheStats(): CacheStats;
 }
+
+/** evaluateBatch's mark of a flow decided one by one (side numbers are ≥ 0). */
+const NO_SIDE = -1;
 
 export function compilePolicySet(set: PolicySet, cluster: ClusterView, options: EngineOptions = {}): CompiledPolicySet {
   return new PolicySetEvaluator(set, cluster, options);
@@ -128,6 +133,8 @@ class PolicySetEvaluator implements CompiledPolicySet {
   private readonly localPaths = new LocalPaths();
   /** Reused for every evaluation: the engine is synchronous and never re-entered. */
   private readonly ctx: EvalContext;
+  /** evaluateBatch's source side, destination side and cache answer, three a flow, reused batch after batch. */
+  private batchSides = new Int32Array(0);
 
   constructor(set: PolicySet, cluster: ClusterView, options: EngineOptions) {
     for (const p of set.policies) {
@@ -190,6 +197,50 @@ class PolicySetEvaluator implements CompiledPolicySet {
       this.cache.set(srcSide, dstSide, flow, id, ctx.deps);
     }
     return this.interner.verdict(id);
+  }
+
+  /**
+   * In passes over the batch: every flow's side numbers, then every flow's cache entry, then the flows the cache
+   * did not answer, in order (so a verdict one of them stores answers the next alike). The lookups of one pass do
+   * not wait for one another, so the CPU overlaps their cache misses, where flow after flow each lookup waited
+   * for the work of the one before. A flow `evaluate` decides one by one is marked by a side of NO_SIDE.
+   */
+  evaluateBatch(flows: readonly { readonly record: FlowRecord }[], src: readonly Peer[], dst: readonly Peer[], out: Verdict[]): void {
+    const n = flows.length;
+    if (this.batchSides.length < 3 * n) this.batchSides = new Int32Array(3 * n);
+    const b = this.batchSides;
+    for (let i = 0; i < n; i++) {
+      const record = flows[i]!.record;
+      const s = src[i]!;
+      const d = dst[i]!;
+      const srcSide = this.sideOf(s, record.src_kind);
+      const dstSide = this.sideOf(d, record.dst_kind);
+      const alone = srcSide < 0 || dstSide < 0 || this.localPaths.isLocal(s, d);
+      b[3 * i] = alone ? NO_SIDE : srcSide;
+      b[3 * i + 1] = dstSide;
+    }
+    const cache = this.cache;
+    for (let i = 0; i < n; i++) {
+      const srcSide = b[3 * i]!;
+      b[3 * i + 2] = srcSide === NO_SIDE ? MISS : cache.peek(srcSide, b[3 * i + 1]!, flows[i]!.record);
+    }
+    for (let i = 0; i < n; i++) {
+      const record = flows[i]!.record;
+      const srcSide = b[3 * i]!;
+      let id = b[3 * i + 2]!;
+      if (srcSide === NO_SIDE) id = this.decide(this.prepare(record, src[i]!, dst[i]!), undefined);
+      else if (id !== MISS) cache.countHit();
+      else {
+        const dstSide = b[3 * i + 1]!;
+        id = cache.get(srcSide, dstSide, record);
+        if (id === MISS) {
+          const ctx = this.prepare(record, src[i]!, dst[i]!);
+          id = this.decide(ctx, undefined);
+          cache.set(srcSide, dstSide, record, id, ctx.deps);
+        }
+      }
+      out[i] = this.interner.verdict(id);
+    }
   }
 
   explain(flow: FlowRecord, src: Peer, dst: Peer): Explanation {

@@ -4,6 +4,7 @@
  * No I/O: callers hand it whole batches.
  */
 import type { CompiledPolicySet } from '../engine/index.js';
+import type { Verdict } from '../engine/verdict.js';
 import type { DecodedFlow } from '../flows/record.js';
 import type { Peer } from '../inventory/endpoint.js';
 import { classify, observedMismatch } from './classify.js';
@@ -11,10 +12,10 @@ import { ruleDrift } from './rule-drift.js';
 import type { ViewDifference } from './view-difference.js';
 import type { Outcome } from './outcome.js';
 
-/** What the auditor needs of the inventory: time-aware resolution of one side of a flow. */
+/** What the auditor needs of the inventory: time-aware resolution of both sides of flows. */
 export interface PeerResolver {
-  /** `v4`: the side's IP as a number, as DecodedFlow has it. */
-  resolve(record: DecodedFlow['record'], side: 'src' | 'dst', v4: number): Peer;
+  /** Both sides of each flow, into `src[i]` and `dst[i]` (inventory/inventory.ts resolveBatch). */
+  resolveBatch(flows: readonly DecodedFlow[], src: Peer[], dst: Peer[]): void;
 }
 
 export interface AuditViews {
@@ -35,31 +36,36 @@ export class Auditor {
     this.views = views;
   }
 
-  audit(flow: DecodedFlow): Outcome {
-    const { current, proposed, difference } = this.views;
-    const record = flow.record;
-    const src = this.resolver.resolve(record, 'src', flow.srcV4);
-    const dst = this.resolver.resolve(record, 'dst', flow.dstV4);
-    const now = current.evaluate(record, src, dst);
-    // The same compiled set in both views means the proposal changes nothing (pipeline/context.ts); else the
-    // proposal may change nothing at these endpoints.
-    const next =
-      proposed === undefined ? undefined : proposed === current || difference?.decidesAlike(src, dst) === true ? now : proposed.evaluate(record, src, dst);
-    return {
-      flow,
-      src,
-      dst,
-      current: now,
-      proposed: next,
-      cls: next === undefined ? undefined : classify(now.verdict, next.verdict),
-      mismatch: observedMismatch(record.action, now.verdict),
-      drift: record.observed_policies === undefined ? undefined : ruleDrift(record, now),
-    };
-  }
-
   auditBatch(flows: readonly DecodedFlow[]): Outcome[] {
-    const out = new Array<Outcome>(flows.length);
-    for (let i = 0; i < flows.length; i++) out[i] = this.audit(flows[i]!);
+    const { current, proposed, difference } = this.views;
+    const n = flows.length;
+    const src = new Array<Peer>(n);
+    const dst = new Array<Peer>(n);
+    this.resolver.resolveBatch(flows, src, dst);
+    const now = new Array<Verdict>(n);
+    current.evaluateBatch(flows, src, dst, now);
+    const out = new Array<Outcome>(n);
+    for (let i = 0; i < n; i++) {
+      const flow = flows[i]!;
+      const record = flow.record;
+      const s = src[i]!;
+      const d = dst[i]!;
+      const v = now[i]!;
+      // The same compiled set in both views means the proposal changes nothing (pipeline/context.ts); else the
+      // proposal may change nothing at these endpoints.
+      const next =
+        proposed === undefined ? undefined : proposed === current || difference?.decidesAlike(s, d) === true ? v : proposed.evaluate(record, s, d);
+      out[i] = {
+        flow,
+        src: s,
+        dst: d,
+        current: v,
+        proposed: next,
+        cls: next === undefined ? undefined : classify(v.verdict, next.verdict),
+        mismatch: observedMismatch(record.action, v.verdict),
+        drift: record.observed_policies === undefined ? undefined : ruleDrift(record, v),
+      };
+    }
     return out;
   }
 }

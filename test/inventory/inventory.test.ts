@@ -132,6 +132,24 @@ describe('time-aware resolution by IP', async () => {
     expect(early).toBe(late);
   });
 
+  it('resolves a batch (resolveBatch) as it resolves each side of each flow in turn', () => {
+    const ips = ['10.1.0.11', '10.1.0.12', '10.1.0.30', '192.168.1.20', '10.1.5.5', '203.0.113.5', 'fd00::77', '10.1.0.10'];
+    const times = ['08:59', '10:15', '10:30', '10:50', '11:05', '12:00'];
+    const records = times.flatMap((hhmm, t) =>
+      ips.map((ip, i): FlowRecord => flow({ time: at(hhmm), ...(t % 2 === 0 ? {} : { end_time: at('12:30') }), src_ip: ip, dst_ip: ips[(i + t + 1) % ips.length]! })),
+    );
+    records.push(flow({ time: at('10:25'), end_time: at('10:35'), src_ip: '10.1.0.11', src_namespace: 'production', src_name: 'web-b', dst_ip: undefined, dst_kind: 'net' }));
+    const flows = records.map((record) => ({ record, srcV4: ipv4NumberOf(record.src_ip), dstV4: ipv4NumberOf(record.dst_ip), pos: { kind: 'file', file: 'f', line: 1 } as const, json: undefined }));
+    const src: Peer[] = [];
+    const dst: Peer[] = [];
+    inventory.resolveBatch(flows, src, dst);
+    const described = (peers: Peer[]) => peers.map((p) => (p.kind === 'endpoint' ? `${describePeer(p)} ${p.ip}` : describePeer(p)));
+    expect(described(src)).toEqual(described(records.map((r) => inventory.resolve(r, 'src'))));
+    expect(described(dst)).toEqual(described(records.map((r) => inventory.resolve(r, 'dst'))));
+    expect(described(src)).toContain('pod:production/web-b 10.1.0.11');
+    expect(described(dst)).toContain('unresolved no-address');
+  });
+
   it('carries the flow IP on the peer and resolves the destination side the same way', () => {
     const peer = inventory.resolve(flow({ time: at('10:15'), dst_ip: '10.1.0.10' }), 'dst');
     expect(peer).toMatchObject({ kind: 'endpoint', ip: '10.1.0.10', endpoint: { key: 'pod:production/db-0' } });

@@ -28,7 +28,7 @@ describe('a Calico log line aggregated by pod prefix, replayed', async () => {
     });
   const audit = (patch: Record<string, unknown> = {}) => {
     const record = decoder.decode(line(patch), { kind: 'file', file: 'calico.jsonl', line: 1 }) as FlowRecord;
-    return auditor.audit(decodedFlow(record, { kind: 'file', file: 'calico.jsonl', line: 1 }, undefined));
+    return auditor.auditBatch([decodedFlow(record, { kind: 'file', file: 'calico.jsonl', line: 1 }, undefined)])[0]!;
   };
 
   it('is decided by the rule that admits web to api, each side one endpoint for its ReplicaSet', () => {
@@ -67,7 +67,7 @@ describe('a Calico log line aggregated to a StatefulSet, replayed', async () => 
   ) as FlowRecord;
 
   it('is decided by the rule that admits api to postgres, the side one endpoint for both pods', () => {
-    const outcome = auditor.audit(decodedFlow(record, { kind: 'file', file: 'calico.jsonl', line: 1 }, undefined));
+    const outcome = auditor.auditBatch([decodedFlow(record, { kind: 'file', file: 'calico.jsonl', line: 1 }, undefined)])[0]!;
     const row = JSON.parse(toJsonLine(outcome)) as Record<string, string>;
     expect(row).toMatchObject({ src_endpoint: 'pods:backend/api-64c7d9b8f-*', dst_endpoint: 'pods:data/postgres-*', verdict: 'allow' });
     expect(row.rule).toContain('ingress=allow@default/data/knp.default.postgres-ingress#0');

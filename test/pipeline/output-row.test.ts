@@ -65,7 +65,7 @@ describe('JSONL rows: the input line as given versus the record serialised again
     const original = await decodeText(readFileSync(`${DEMO}/flows.jsonl`, 'utf8'));
     expect(original.length).toBeGreaterThan(300);
     expect(original.every((f) => f.json === undefined)).toBe(true);
-    const row = JSON.parse(toJsonLine(auditor.audit(original[0]!))) as { time: string };
+    const row = JSON.parse(toJsonLine(auditor.auditBatch([original[0]!])[0]!)) as { time: string };
     expect(row.time).toBe('2026-03-02T00:04:08.000Z');
   });
 
