@@ -169,7 +169,8 @@ class LineSplitter {
       const stop = whole.length > 0 && whole[whole.length - 1] === 13 ? whole.length - 1 : whole.length;
       out.push(new FlowLine(this.line, whole, 0, stop));
     }
-    this.pending = [];
+    // A fresh array only after a line that spanned chunks: one per line was a quarter of what reading allocated.
+    if (this.pending.length > 0) this.pending = [];
     this.stored = 0;
     this.lineBytes = 0;
     this.oversized = false;
