@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseTime, parseUtcTime } from '../../src/flows/time.js';
+import { IsoTimeReader, parseTime, parseUtcTime } from '../../src/flows/time.js';
 
 /** Date.parse is the reference: the fast path must read every text it takes exactly as Date.parse does. */
 describe('parseUtcTime: the fast path for toISOString-shaped times', () => {
@@ -49,5 +49,48 @@ describe('parseUtcTime: the fast path for toISOString-shaped times', () => {
         }
       }),
     );
+  });
+});
+
+/** The byte reader keeps the last minute it read: what it answers must not depend on the times before. */
+describe('IsoTimeReader: toISOString times read from bytes', () => {
+  /** Each text at an odd offset of one Buffer, as lines of a chunk lie (the words read are unaligned). */
+  function readAll(texts: readonly string[]): (number | undefined)[] {
+    const bytes = Buffer.from(` ${texts.join(' ')}`, 'latin1');
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    const reader = new IsoTimeReader();
+    let at = 1;
+    return texts.map((t) => {
+      const ms = reader.read(bytes, view, 0, at);
+      at += t.length + 1;
+      return ms;
+    });
+  }
+
+  it('agrees with parseUtcTime on times that share minutes and times that do not', () => {
+    const minute = fc.integer({ min: 0, max: Math.floor(Date.UTC(9999, 11, 31, 23, 59) / 60_000) });
+    // Times in three minutes, in any order: runs in one minute, and changes of minute back and forth.
+    const time = fc.tuple(fc.constantFrom(0, 1, 2), fc.integer({ min: 0, max: 59_999 }));
+    fc.assert(
+      fc.property(fc.array(time, { minLength: 1, maxLength: 30 }), fc.array(minute, { minLength: 3, maxLength: 3 }), (times, minutes) => {
+        const texts = times.map(([m, rest]) => new Date(minutes[m]! * 60_000 + rest).toISOString());
+        expect(readAll(texts)).toEqual(texts.map((t) => parseUtcTime(t)));
+      }),
+    );
+  });
+
+  it.each([
+    '2025-11-23T10:00:60.000Z',
+    '2025-11-23T10:00:6a.000Z',
+    '2025-11-23T10:00:05,000Z',
+    '2025-11-23T10:00:05.00xZ',
+    '2025-11-23T10:00:05.000z',
+    '2025-11-23T10:00-05.000Z',
+  ])('refuses %s after a time in the same minute', (bad) => {
+    expect(readAll(['2025-11-23T10:00:01.000Z', bad, '2025-11-23T10:00:02.500Z'])).toEqual([Date.UTC(2025, 10, 23, 10, 0, 1), undefined, Date.UTC(2025, 10, 23, 10, 0, 2, 500)]);
+  });
+
+  it('refuses a time whose minute is no time, after one whose minute was', () => {
+    expect(readAll(['2025-11-23T10:00:01.000Z', '2025-11-23T24:00:01.000Z', '2025-02-29T10:00:01.000Z'])).toEqual([Date.UTC(2025, 10, 23, 10, 0, 1), undefined, undefined]);
   });
 });
