@@ -217,48 +217,44 @@ const peerPool: Peer[] = [
   { kind: 'address', ip: '8.8.8.8', slot: NO_SLOT },
 ];
 
+/** A policy set's policies, and flows between peers of the pool. */
+const policiesArb = fc.uniqueArray(policyArb, { maxLength: 5, selector: (p) => p.id });
+const flowsArb = fc.array(fc.tuple(flowArb, fc.constantFrom(...peerPool), fc.constantFrom(...peerPool)), { minLength: 1, maxLength: 40 });
+
 describe('property: caches never change a verdict', () => {
   it('evaluation with caches equals evaluation with a fresh compiled set', () => {
     fc.assert(
-      fc.property(
-        fc.uniqueArray(policyArb, { maxLength: 5, selector: (p) => p.id }),
-        fc.array(fc.tuple(flowArb, fc.constantFrom(...peerPool), fc.constantFrom(...peerPool)), { minLength: 1, maxLength: 40 }),
-        (policies, flows) => {
-          const set = policySet(policies, { tiers, networkSets: sets });
-          const warm = compile(set, view);
-          // Every flow twice, so the second pass is served from the cache.
-          for (const [f, src, dst] of [...flows, ...flows]) {
-            expect(data(warm.evaluate(f, src, dst))).toBe(data(compile(set, view).evaluate(f, src, dst)));
-          }
-        },
-      ),
+      fc.property(policiesArb, flowsArb, (policies, flows) => {
+        const set = policySet(policies, { tiers, networkSets: sets });
+        const warm = compile(set, view);
+        // Every flow twice, so the second pass is served from the cache.
+        for (const [f, src, dst] of [...flows, ...flows]) {
+          expect(data(warm.evaluate(f, src, dst))).toBe(data(compile(set, view).evaluate(f, src, dst)));
+        }
+      }),
       { numRuns: 300 },
     );
   });
 
   it('evaluateBatch decides as evaluate does flow by flow, with the same objects and the same cache counts', () => {
     fc.assert(
-      fc.property(
-        fc.uniqueArray(policyArb, { maxLength: 5, selector: (p) => p.id }),
-        fc.array(fc.tuple(flowArb, fc.constantFrom(...peerPool), fc.constantFrom(...peerPool)), { minLength: 1, maxLength: 40 }),
-        (policies, flows) => {
-          const set = policySet(policies, { tiers, networkSets: sets });
-          const one = compile(set, view);
-          const batched = compile(set, view);
-          // The batch twice, so the second is served from the cache the first filled (and repeats within a batch
-          // find what an earlier flow of it stored).
-          const expected = [...flows, ...flows].map(([f, src, dst]) => data(one.evaluate(f, src, dst)));
-          const got: Verdict[] = [];
-          for (let pass = 0; pass < 2; pass++) {
-            const out: Verdict[] = [];
-            batched.evaluateBatch(flows.map(([record]) => ({ record })), flows.map(([, src]) => src), flows.map(([, , dst]) => dst), out);
-            got.push(...out);
-          }
-          expect(got.map(data)).toEqual(expected);
-          expect(batched.cacheStats()).toEqual(one.cacheStats());
-          flows.forEach(([f, src, dst], i) => expect(batched.evaluate(f, src, dst)).toBe(got[i]));
-        },
-      ),
+      fc.property(policiesArb, flowsArb, (policies, flows) => {
+        const set = policySet(policies, { tiers, networkSets: sets });
+        const one = compile(set, view);
+        const batched = compile(set, view);
+        // The batch twice, so the second is served from the cache the first filled (and repeats within a batch
+        // find what an earlier flow of it stored).
+        const expected = [...flows, ...flows].map(([f, src, dst]) => data(one.evaluate(f, src, dst)));
+        const got: Verdict[] = [];
+        for (let pass = 0; pass < 2; pass++) {
+          const out: Verdict[] = [];
+          batched.evaluateBatch(flows.map(([record]) => ({ record })), flows.map(([, src]) => src), flows.map(([, , dst]) => dst), out);
+          got.push(...out);
+        }
+        expect(got.map(data)).toEqual(expected);
+        expect(batched.cacheStats()).toEqual(one.cacheStats());
+        flows.forEach(([f, src, dst], i) => expect(batched.evaluate(f, src, dst)).toBe(got[i]));
+      }),
       { numRuns: 300 },
     );
   });
