@@ -185,25 +185,15 @@ class PolicySetEvaluator implements CompiledPolicySet {
     // The warm path handles numbers only: storing objects would cost write barriers that touch cold memory.
     const srcSide = this.sideOf(src, flow.src_kind);
     const dstSide = this.sideOf(dst, flow.dst_kind);
-    // A flow IP that is no IP is quoted in the reason, and a flow between a pod and its own node is decided
-    // unlike one between the same sides on two nodes: such flows are decided one by one.
-    if (srcSide < 0 || dstSide < 0 || this.localPaths.isLocal(src, dst)) {
-      return this.interner.verdict(this.decide(this.prepare(flow, src, dst), undefined));
-    }
-    let id = this.cache.get(srcSide, dstSide, flow);
-    if (id === MISS) {
-      const ctx = this.prepare(flow, src, dst);
-      id = this.decide(ctx, undefined);
-      this.cache.set(srcSide, dstSide, flow, id, ctx.deps);
-    }
-    return this.interner.verdict(id);
+    if (this.decidedAlone(srcSide, dstSide, src, dst)) return this.interner.verdict(this.decideAlone(flow, src, dst));
+    return this.interner.verdict(this.cached(flow, src, dst, srcSide, dstSide));
   }
 
   /**
    * In passes over the batch: every flow's side numbers, then every flow's cache entry, then the flows the cache
    * did not answer, in order (so a verdict one of them stores answers the next alike). The lookups of one pass do
    * not wait for one another, so the CPU overlaps their cache misses, where flow after flow each lookup waited
-   * for the work of the one before. A flow `evaluate` decides one by one is marked by a side of NO_SIDE.
+   * for the work of the one before. A flow decided alone is marked by a source side of NO_SIDE.
    */
   evaluateBatch(flows: readonly { readonly record: FlowRecord }[], src: readonly Peer[], dst: readonly Peer[], out: Verdict[]): void {
     const n = flows.length;
@@ -215,8 +205,7 @@ class PolicySetEvaluator implements CompiledPolicySet {
       const d = dst[i]!;
       const srcSide = this.sideOf(s, record.src_kind);
       const dstSide = this.sideOf(d, record.dst_kind);
-      const alone = srcSide < 0 || dstSide < 0 || this.localPaths.isLocal(s, d);
-      b[3 * i] = alone ? NO_SIDE : srcSide;
+      b[3 * i] = this.decidedAlone(srcSide, dstSide, s, d) ? NO_SIDE : srcSide;
       b[3 * i + 1] = dstSide;
     }
     const cache = this.cache;
@@ -228,19 +217,34 @@ class PolicySetEvaluator implements CompiledPolicySet {
       const record = flows[i]!.record;
       const srcSide = b[3 * i]!;
       let id = b[3 * i + 2]!;
-      if (srcSide === NO_SIDE) id = this.decide(this.prepare(record, src[i]!, dst[i]!), undefined);
+      if (srcSide === NO_SIDE) id = this.decideAlone(record, src[i]!, dst[i]!);
       else if (id !== MISS) cache.countHit();
-      else {
-        const dstSide = b[3 * i + 1]!;
-        id = cache.get(srcSide, dstSide, record);
-        if (id === MISS) {
-          const ctx = this.prepare(record, src[i]!, dst[i]!);
-          id = this.decide(ctx, undefined);
-          cache.set(srcSide, dstSide, record, id, ctx.deps);
-        }
-      }
+      else id = this.cached(record, src[i]!, dst[i]!, srcSide, b[3 * i + 1]!);
       out[i] = this.interner.verdict(id);
     }
+  }
+
+  /**
+   * A flow IP that is no IP is quoted in the reason, and a flow between a pod and its own node is decided unlike
+   * one between the same sides on two nodes: such flows are decided one by one, without the cache.
+   */
+  private decidedAlone(srcSide: number, dstSide: number, src: Peer, dst: Peer): boolean {
+    return srcSide < 0 || dstSide < 0 || this.localPaths.isLocal(src, dst);
+  }
+
+  private decideAlone(flow: FlowRecord, src: Peer, dst: Peer): number {
+    return this.decide(this.prepare(flow, src, dst), undefined);
+  }
+
+  /** The verdict number the cache holds for the flow, or the one decided now and stored. */
+  private cached(flow: FlowRecord, src: Peer, dst: Peer, srcSide: number, dstSide: number): number {
+    let id = this.cache.get(srcSide, dstSide, flow);
+    if (id === MISS) {
+      const ctx = this.prepare(flow, src, dst);
+      id = this.decide(ctx, undefined);
+      this.cache.set(srcSide, dstSide, flow, id, ctx.deps);
+    }
+    return id;
   }
 
   explain(flow: FlowRecord, src: Peer, dst: Peer): Explanation {
