@@ -120,11 +120,11 @@ export class Inventory implements ClusterView {
    * its IP → the endpoint holding that IP; else its namespace and name → that pod (or its name → that host
    * endpoint); else its namespace and aggregated name → the pods it stands for, when alike (podGroup); else its
    * namespace and labels → a synthetic pod endpoint, one per distinct (namespace, name, labels); else its IP → an
-   * `address` peer; else `unresolved`.
-   * `v4` is the side's IP as ipv4Number gives it, when the caller has it (DecodedFlow); else it is read from the text.
+   * `address` peer; else `unresolved`. Decoded flows, whose addresses the decoder read as numbers, go by
+   * resolveBatch.
    */
-  resolve(record: FlowRecord, side: 'src' | 'dst', v4?: number): Peer {
-    const address = v4 ?? ipv4NumberOf(side === 'src' ? record.src_ip : record.dst_ip);
+  resolve(record: FlowRecord, side: 'src' | 'dst'): Peer {
+    const address = ipv4NumberOf(side === 'src' ? record.src_ip : record.dst_ip);
     return this.resolveAt(record, side, address, address >= 0 ? this.byIPv4.indexOf(address) : -1);
   }
 

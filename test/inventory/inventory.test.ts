@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ipv4NumberOf } from '../../src/flows/ip.js';
-import type { FlowRecord } from '../../src/flows/record.js';
+import { decodedFlow, type FlowRecord } from '../../src/flows/record.js';
 import { buildInventory } from '../../src/inventory/build.js';
 import type { Endpoint, Peer } from '../../src/inventory/endpoint.js';
 import type { Inventory } from '../../src/inventory/inventory.js';
@@ -32,6 +31,14 @@ async function load(): Promise<{ inventory: Inventory; resources: RawResource[] 
 
 function flow(patch: Partial<FlowRecord>): FlowRecord {
   return { proto: 6, dst_port: 80, dst_ip: '10.9.9.9', ...patch };
+}
+
+/** Both sides of each record as a decoded flow (its addresses as numbers, as decoders give them) resolves. */
+function resolveDecoded(inventory: Inventory, records: readonly FlowRecord[]): { src: Peer[]; dst: Peer[] } {
+  const src: Peer[] = [];
+  const dst: Peer[] = [];
+  inventory.resolveBatch(records.map((r) => decodedFlow(r, { kind: 'file', file: 'f', line: 1 }, undefined)), src, dst);
+  return { src, dst };
 }
 
 function endpointOf(peer: Peer): Endpoint {
@@ -70,8 +77,8 @@ describe('time-aware resolution by IP', async () => {
     ['10:15', '203.0.113.5', 'address 203.0.113.5'],
   ])('at %s, %s → %s', (hhmm, ip, expected) => {
     expect(src({ time: at(hhmm), src_ip: ip })).toBe(expected);
-    // Given as the number a decoder read (DecodedFlow srcV4), the address resolves the same.
-    expect(describePeer(inventory.resolve(flow({ time: at(hhmm), src_ip: ip }), 'src', ipv4NumberOf(ip)))).toBe(expected);
+    // As a decoded flow (the address as the number a decoder read: resolveBatch), it resolves the same.
+    expect(describePeer(resolveDecoded(inventory, [flow({ time: at(hhmm), src_ip: ip })]).src[0]!)).toBe(expected);
   });
 
   it.each([
@@ -83,7 +90,7 @@ describe('time-aware resolution by IP', async () => {
     ['10:15', '10:20', '10.1.0.30', 'address 10.1.0.30'], // job-1 never holds its IP
   ])('for an interval %s-%s (aggregated logs), %s → %s', (start, end, ip, expected) => {
     expect(src({ time: at(start), end_time: at(end), src_ip: ip })).toBe(expected);
-    expect(describePeer(inventory.resolve(flow({ time: at(start), end_time: at(end), src_ip: ip }), 'src', ipv4NumberOf(ip)))).toBe(expected);
+    expect(describePeer(resolveDecoded(inventory, [flow({ time: at(start), end_time: at(end), src_ip: ip })]).src[0]!)).toBe(expected);
   });
 
   it('takes the pod an interval\'s record names when the address passed to it during the interval', () => {
@@ -139,10 +146,7 @@ describe('time-aware resolution by IP', async () => {
       ips.map((ip, i): FlowRecord => flow({ time: at(hhmm), ...(t % 2 === 0 ? {} : { end_time: at('12:30') }), src_ip: ip, dst_ip: ips[(i + t + 1) % ips.length]! })),
     );
     records.push(flow({ time: at('10:25'), end_time: at('10:35'), src_ip: '10.1.0.11', src_namespace: 'production', src_name: 'web-b', dst_ip: undefined, dst_kind: 'net' }));
-    const flows = records.map((record) => ({ record, srcV4: ipv4NumberOf(record.src_ip), dstV4: ipv4NumberOf(record.dst_ip), pos: { kind: 'file', file: 'f', line: 1 } as const, json: undefined }));
-    const src: Peer[] = [];
-    const dst: Peer[] = [];
-    inventory.resolveBatch(flows, src, dst);
+    const { src, dst } = resolveDecoded(inventory, records);
     const described = (peers: Peer[]) => peers.map((p) => (p.kind === 'endpoint' ? `${describePeer(p)} ${p.ip}` : describePeer(p)));
     expect(described(src)).toEqual(described(records.map((r) => inventory.resolve(r, 'src'))));
     expect(described(dst)).toEqual(described(records.map((r) => inventory.resolve(r, 'dst'))));
