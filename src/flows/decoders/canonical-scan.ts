@@ -119,7 +119,9 @@ ScannedRecord.prototype = Object.prototype;
 
 export class CanonicalScanner {
   private readonly ipTexts = new RecentIpTexts();
+  /** One per time field: a record's start and end lie in different minutes as often as not (aggregated logs). */
   private readonly times = new IsoTimeReader();
+  private readonly endTimes = new IsoTimeReader();
   /** The field of each key of the last line read, by place (-1: none yet); a line has at most one key per field. */
   private readonly keyOrder = new Int8Array(FIELD_NAMES.length).fill(-1);
 
@@ -199,7 +201,7 @@ export class CanonicalScanner {
     switch (id) {
       case Field.time:
       case Field.end_time: {
-        const ms = this.times.read(bytes, this.view, this.memory.offset, from);
+        const ms = (id === Field.time ? this.times : this.endTimes).read(bytes, this.view, this.memory.offset, from);
         if (ms === undefined) return false;
         if (id === Field.time) r.time = ms;
         else r.end_time = ms;
